@@ -1,0 +1,2 @@
+import Theory
+print("ok")
