@@ -1,0 +1,56 @@
+import Foundation
+
+/// Closed-form Gaussian expectations E[φ(u)φ(v)] and E[φ'(u)φ'(v)] for a
+/// centred pair (u, v) with variances q11, q22 and covariance q12.
+public enum GaussianExpectations {
+    /// E[φ(u)φ(v)] (`value`) and E[φ'(u)φ'(v)] (`derivative`).
+    public typealias Pair = (value: Double, derivative: Double)
+
+    /// Evaluates both expectations for an off-diagonal pair.
+    ///
+    /// ReLU (arc-cosine kernels of degree 1 and 0), with
+    /// s = √max(q11 q22 − q12², 0) and θ = atan2(s, q12), taken as π/2 when
+    /// s and q12 are both 0:
+    ///
+    ///     E[φφ]   = (s + (π − θ) q12) / (2π)
+    ///     E[φ'φ'] = (π − θ) / (2π)
+    ///
+    /// The angle comes from atan2, never from arccos of a clipped cosine,
+    /// so nearly parallel and antiparallel pairs keep full relative accuracy.
+    ///
+    /// Erf, with D = (1 + 2 q11)(1 + 2 q22):
+    ///
+    ///     E[φφ]   = (2/π) atan2(2 q12, √(D − 4 q12²))
+    ///     E[φ'φ'] = (4/π) / √(D − 4 q12²)
+    /// - SeeAlso: Cho & Saul (2009), "Kernel Methods for Deep Learning",
+    ///   NeurIPS 22, eq. (6); Williams (1997), "Computing with Infinite
+    ///   Networks", NeurIPS 9, eq. (11).
+    @inline(__always)
+    public static func pair(_ activation: Activation, q11: Double, q22: Double, q12: Double) -> Pair {
+        switch activation {
+        case .relu:
+            let s = max(q11 * q22 - q12 * q12, 0).squareRoot()
+            let theta = (s == 0 && q12 == 0) ? Double.pi / 2 : atan2(s, q12)
+            let value = (s + (Double.pi - theta) * q12) / (2 * Double.pi)
+            return (value, (Double.pi - theta) / (2 * Double.pi))
+        case .erf:
+            let root = max((1 + 2 * q11) * (1 + 2 * q22) - 4 * q12 * q12, 0).squareRoot()
+            let value = 2 / Double.pi * atan2(2 * q12, root)
+            return (value, 4 / Double.pi / root)
+        }
+    }
+
+    /// Evaluates both expectations when u = v with variance `q`: exactly q/2
+    /// and 1/2 for ReLU; for erf (2/π) asin(2q / (1 + 2q)) and
+    /// (4/π) / √(1 + 4q).
+    @inline(__always)
+    public static func diagonal(_ activation: Activation, variance q: Double) -> Pair {
+        switch activation {
+        case .relu:
+            return (q / 2, 0.5)
+        case .erf:
+            let root = (1 + 4 * q).squareRoot()
+            return (2 / Double.pi * atan2(2 * q, root), 4 / Double.pi / root)
+        }
+    }
+}
