@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-@testable import Theory
+import Theory
 
 @Suite("Fully connected kernels")
 struct FullyConnectedKernelTests {
