@@ -1,2 +1,4 @@
-import Theory
-print("ok")
+import Checker
+import Foundation
+
+exit(SpectralCheckCommand.main(Array(CommandLine.arguments.dropFirst())))

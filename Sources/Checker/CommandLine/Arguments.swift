@@ -1,0 +1,94 @@
+/// A command-line usage error: exit status 2 with a message that says what
+/// to change.
+public struct UsageError: Error, CustomStringConvertible, Equatable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+/// Options and positional arguments of one subcommand, parsed strictly:
+/// unknown options and missing values are usage errors.
+struct ParsedArguments {
+    var options: [String: String] = [:]
+    var flags: Set<String> = []
+    var positional: [String] = []
+
+    /// Parses `arguments` given the options that take a value and the flags.
+    init(_ arguments: [String], valued: [String], flags allowedFlags: [String], command: String) throws {
+        var index = 0
+        while index < arguments.count {
+            let argument = arguments[index]
+            if argument == "--" {
+                positional += arguments[(index + 1)...]
+                break
+            }
+            if argument.hasPrefix("--") {
+                var name = argument
+                var inlineValue: String?
+                if let equals = argument.firstIndex(of: "=") {
+                    name = String(argument[..<equals])
+                    inlineValue = String(argument[argument.index(after: equals)...])
+                }
+                if allowedFlags.contains(name) && inlineValue == nil {
+                    flags.insert(name)
+                } else if valued.contains(name) {
+                    if let inlineValue {
+                        options[name] = inlineValue
+                    } else {
+                        guard index + 1 < arguments.count else {
+                            throw UsageError("option \(name) needs a value; see `spectral-check \(command) --help`")
+                        }
+                        index += 1
+                        options[name] = arguments[index]
+                    }
+                } else {
+                    throw UsageError("unknown option \(name) for `\(command)`; see `spectral-check \(command) --help`")
+                }
+            } else {
+                positional.append(argument)
+            }
+            index += 1
+        }
+    }
+
+    func required(_ name: String, command: String) throws -> String {
+        guard let value = options[name] else {
+            throw UsageError("missing required option \(name); see `spectral-check \(command) --help`")
+        }
+        return value
+    }
+
+    func double(_ name: String, command: String, default fallback: Double? = nil,
+                valid: (Double) -> Bool, rule: String) throws -> Double {
+        guard let text = options[name] else {
+            if let fallback { return fallback }
+            throw UsageError("missing required option \(name); see `spectral-check \(command) --help`")
+        }
+        guard let value = Double(text), value.isFinite, valid(value) else {
+            throw UsageError("invalid value \"\(text)\" for \(name); expected \(rule)")
+        }
+        return value
+    }
+
+    func int(_ name: String, command: String, default fallback: Int? = nil,
+             range: ClosedRange<Int>) throws -> Int {
+        guard let text = options[name] else {
+            if let fallback { return fallback }
+            throw UsageError("missing required option \(name); see `spectral-check \(command) --help`")
+        }
+        guard let value = Int(text), range.contains(value) else {
+            throw UsageError("invalid value \"\(text)\" for \(name); expected an integer in \(range.lowerBound)...\(range.upperBound)")
+        }
+        return value
+    }
+
+    func choice(_ name: String, command: String, default fallback: String? = nil, allowed: [String]) throws -> String {
+        guard let text = options[name] ?? fallback else {
+            throw UsageError("missing required option \(name); see `spectral-check \(command) --help`")
+        }
+        guard allowed.contains(text) else {
+            throw UsageError("invalid value \"\(text)\" for \(name); allowed values are \(allowed.joined(separator: ", "))")
+        }
+        return text
+    }
+}

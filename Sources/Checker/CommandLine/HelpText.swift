@@ -1,0 +1,111 @@
+/// The `--help` texts of the command line.
+enum HelpText {
+    static let main = """
+    OVERVIEW: Validate the spectral-bias bound of finite networks against their
+    infinite-width neural tangent kernel dynamics.
+
+    USAGE: spectral-check <command> [options]
+
+    COMMANDS:
+      run         Run property suites and report verdicts, figures and plots.
+      calibrate   Fit the bound constants C_m and C_n and store them in property files.
+      kernel      Print the NTK or NNGP Gram matrix of the rows of an input file as CSV.
+      spectrum    Print the Funk-Hecke eigenvalues of a kernel on the sphere.
+
+    OPTIONS:
+      --version   Print the package version.
+      --help      Print this help.
+
+    See `spectral-check <command> --help` for each command's options.
+    """
+
+    static let run = """
+    OVERVIEW: Run property suites and report verdicts, figures and plots.
+
+    USAGE: spectral-check run [--profile ci|nightly] [--seed <n>] [--report <dir>]
+                              [--property <id>] [--data <folder>] [<path> ...]
+
+    ARGUMENTS:
+      <path>              Property files or folders of .json files
+                          (default: the properties folder of this package).
+
+    OPTIONS:
+      --profile <name>    Case grid to run: ci (small, minutes) or nightly
+                          (large). Default: ci.
+      --seed <n>          Base seed, an unsigned 64-bit integer; every case seed
+                          derives from it, the property id and the case index.
+                          Default: 0.
+      --report <dir>      Folder for report.md, results.json and SVG plots.
+                          Default: reports/latest.
+      --property <id>     Run only the property with this id; repeatable.
+      --data <folder>     Folder holding digits/digits.csv. Default: found by
+                          walking up from the working directory.
+      --help              Print this help.
+
+    EXIT STATUS: 0 when every property passes and every negative control fails,
+    1 on a violation or an undetected control, 2 on invalid input or an
+    internal error.
+    """
+
+    static let calibrate = """
+    OVERVIEW: Fit the bound constants C_m and C_n and store them in property files.
+
+    USAGE: spectral-check calibrate [--seed <n>] [--data <folder>] [<path> ...]
+
+    Runs each main-bound property's calibration grid with a seed stream apart
+    from `run`, fits C_m and C_n of
+    eps(t) = t (1 + t) (C_m / sqrt(m) + C_n sqrt(log(2/delta) / n)),
+    and writes them with the grid, base seed and package version into the
+    property file. Other properties are skipped.
+
+    ARGUMENTS:
+      <path>              Property files or folders (default: the properties folder).
+
+    OPTIONS:
+      --seed <n>          Base seed of the calibration cases. Default: 0.
+      --data <folder>     Folder holding digits/digits.csv.
+      --help              Print this help.
+    """
+
+    static let kernel = """
+    OVERVIEW: Print the NTK or NNGP Gram matrix of the rows of an input file as CSV.
+
+    USAGE: spectral-check kernel --activation relu|erf --depth <L> --w-std <x>
+                                 --b-std <y> [--kind ntk|nngp] --inputs <file>
+
+    The network is fully connected in the NTK parameterization: layer 1 is
+    (w_std / sqrt(d)) W x + b_std b and every weight and bias is N(0, 1).
+
+    OPTIONS:
+      --activation <name> Nonlinearity: relu or erf.
+      --depth <L>         Number of hidden layers, 1 to 6.
+      --w-std <x>         Weight standard deviation sigma_w (not its square), > 0.
+      --b-std <y>         Bias standard deviation sigma_b, >= 0.
+      --kind <name>       ntk or nngp. Default: ntk.
+      --inputs <file>     Inputs, one per row: CSV (header optional) or NumPy
+                          .npy (float64 or float32, C order).
+      --help              Print this help.
+    """
+
+    static let spectrum = """
+    OVERVIEW: Print the Funk-Hecke eigenvalues of a kernel on the sphere.
+
+    USAGE: spectral-check spectrum --activation relu|erf --depth <L> --w-std <x>
+                                   --b-std <y> --dim <d> --degrees <K> [--kind ntk|nngp]
+
+    Prints one line per degree k = 0..K: k, the multiplicity N(d, k) and the
+    eigenvalue mu_k of the integral operator on S^(d-1) with the uniform
+    probability measure, for inputs scaled to norm sqrt(d). Then
+    sum_k N(d, k) mu_k = kappa(1).
+
+    OPTIONS:
+      --activation <name> Nonlinearity: relu or erf.
+      --depth <L>         Number of hidden layers, 1 to 6.
+      --w-std <x>         Weight standard deviation sigma_w (not its square), > 0.
+      --b-std <y>         Bias standard deviation sigma_b, >= 0.
+      --dim <d>           Ambient dimension d >= 2 (the sphere is S^(d-1)).
+      --degrees <K>       Highest degree, 0 to 2000.
+      --kind <name>       ntk or nngp. Default: ntk.
+      --help              Print this help.
+    """
+}

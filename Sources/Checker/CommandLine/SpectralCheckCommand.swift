@@ -1,0 +1,171 @@
+import Foundation
+import Theory
+
+/// The `spectral-check` command line. `main` returns the exit status.
+public enum SpectralCheckCommand {
+    /// Runs the command line with `arguments` (without the program name),
+    /// writing results to standard output and diagnostics to standard error.
+    public static func main(_ arguments: [String]) -> Int32 {
+        GSLRuntime.prepare()
+        let logger = Logger(label: "spectral-check")
+        do {
+            guard let command = arguments.first else {
+                print(HelpText.main)
+                return 2
+            }
+            let rest = Array(arguments.dropFirst())
+            switch command {
+            case "--version": print(PackageVersion.string); return 0
+            case "--help", "-h", "help": print(HelpText.main); return 0
+            case "run": return try run(rest, logger: logger)
+            case "calibrate": return try calibrate(rest, logger: logger)
+            case "kernel": return try kernel(rest)
+            case "spectrum": return try spectrum(rest)
+            default:
+                throw UsageError("unknown command \"\(command)\"; commands are run, calibrate, kernel, spectrum")
+            }
+        } catch let error as UsageError {
+            FileHandle.standardError.write(Data("error: \(error.message)\n".utf8))
+            return 2
+        } catch {
+            logger.error("command failed", metadata: ["error": "\(error)"])
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            return 2
+        }
+    }
+
+    /// The default property folder: ./properties, else the one next to the
+    /// package that built this executable.
+    static func defaultPropertyPaths() throws -> [String] {
+        var candidates = [FileManager.default.currentDirectoryPath + "/properties"]
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        for _ in 0..<6 {
+            candidates.append(url.appendingPathComponent("properties").path)
+            url = url.deletingLastPathComponent()
+        }
+        for candidate in candidates {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: candidate, isDirectory: &isDirectory), isDirectory.boolValue {
+                return [candidate]
+            }
+        }
+        throw UsageError("no properties folder found in \(candidates[0]) or above the executable; pass property files or folders")
+    }
+
+    static func parseSeed(_ text: String?) throws -> UInt64 {
+        guard let text else { return 0 }
+        guard let seed = UInt64(text) else {
+            throw UsageError("invalid value \"\(text)\" for --seed; expected an unsigned 64-bit integer")
+        }
+        return seed
+    }
+
+    static func run(_ arguments: [String], logger: Logger) throws -> Int32 {
+        let parsed = try ParsedArguments(arguments, valued: ["--profile", "--seed", "--report", "--property", "--data"],
+                                         flags: ["--help"], command: "run")
+        if parsed.flags.contains("--help") { print(HelpText.run); return 0 }
+        var options = RunOptions()
+        options.profile = Profile(rawValue: try parsed.choice("--profile", command: "run", default: "ci",
+                                                              allowed: Profile.allCases.map(\.rawValue)))!
+        options.baseSeed = try parseSeed(parsed.options["--seed"])
+        options.dataPath = parsed.options["--data"].map { ($0 as NSString).appendingPathComponent("digits/digits.csv") }
+        let idArguments = arguments.enumerated().filter { $0.element == "--property" }.map { arguments[$0.offset + 1] }
+        options.propertyIDs = idArguments.isEmpty ? (parsed.options["--property"].map { [$0] } ?? []) : idArguments
+        let report = parsed.options["--report"] ?? "reports/latest"
+        let paths = parsed.positional.isEmpty ? try defaultPropertyPaths() : parsed.positional
+        var specs = try loadSpecs(paths)
+        if !options.propertyIDs.isEmpty {
+            for id in options.propertyIDs where !specs.contains(where: { $0.id == id }) {
+                throw UsageError("no property with id \"\(id)\" in \(paths.joined(separator: " "))")
+            }
+            specs = specs.filter { options.propertyIDs.contains($0.id) }
+        }
+        let runner = Runner(logger: logger, progress: ProgressReporter(logger: logger))
+        let result = runner.run(specs, options: options)
+        print(ReportWriter.table(result))
+        for line in ReportWriter.failureLines(result) { print(line) }
+        do {
+            let files = try ReportWriter.write(result, to: report)
+            print("report: \((report as NSString).appendingPathComponent("report.md")) (\(files.count) files)")
+        } catch {
+            logger.error("report could not be written", metadata: ["report.folder": report, "error": "\(error)"])
+            return 2
+        }
+        return result.exitCode
+    }
+
+    static func loadSpecs(_ paths: [String]) throws -> [PropertySpec] {
+        do {
+            return try PropertyLoader.load(paths: paths)
+        } catch let error as PropertyFileError {
+            throw UsageError("invalid property file: \(error)")
+        }
+    }
+
+    static func calibrate(_ arguments: [String], logger: Logger) throws -> Int32 {
+        let parsed = try ParsedArguments(arguments, valued: ["--seed", "--data"], flags: ["--help"], command: "calibrate")
+        if parsed.flags.contains("--help") { print(HelpText.calibrate); return 0 }
+        let seed = try parseSeed(parsed.options["--seed"])
+        let dataPath = parsed.options["--data"].map { ($0 as NSString).appendingPathComponent("digits/digits.csv") }
+        let paths = parsed.positional.isEmpty ? try defaultPropertyPaths() : parsed.positional
+        let specs = try loadSpecs(paths).filter { $0.predicate == .mainBound }
+        if specs.isEmpty { throw UsageError("no main-bound properties in \(paths.joined(separator: " ")); nothing to calibrate") }
+        let progress = ProgressReporter(logger: logger)
+        for spec in specs {
+            logger.info("calibration started", metadata: ["property.id": spec.id, "run.seed": "\(seed)"])
+            progress.begin("calibrate \(spec.id)")
+            let experiment = try Experiment(spec: spec, dataPath: dataPath)
+            let grid = spec.calibration!
+            let (constants, cases) = try MainBoundPredicate.calibrate(experiment, grid: grid, baseSeed: seed, progress: progress)
+            progress.finish()
+            try Calibration.store(constants, grid: grid, baseSeed: seed, cases: cases, in: spec.file)
+            print("\(spec.id): C_m = \(constants.widthConstant), C_n = \(constants.sampleConstant) (\(cases) cases) -> \(spec.file)")
+            logger.info("calibration finished", metadata: ["property.id": spec.id,
+                                                            "constants.widthConstant": "\(constants.widthConstant)",
+                                                            "constants.sampleConstant": "\(constants.sampleConstant)"])
+        }
+        return 0
+    }
+
+    static func kernelArguments(_ parsed: ParsedArguments, command: String) throws -> (FullyConnectedKernel, KernelKind) {
+        let activation = Activation(rawValue: try parsed.choice("--activation", command: command,
+                                                                allowed: Activation.allCases.map(\.rawValue)))!
+        let depth = try parsed.int("--depth", command: command, range: 1...6)
+        let weightStd = try parsed.double("--w-std", command: command, valid: { $0 > 0 }, rule: "a positive number")
+        let biasStd = try parsed.double("--b-std", command: command, valid: { $0 >= 0 }, rule: "a non-negative number")
+        let kind = KernelKind(rawValue: try parsed.choice("--kind", command: command, default: "ntk",
+                                                          allowed: KernelKind.allCases.map(\.rawValue)))!
+        return (FullyConnectedKernel(activation: activation, depth: depth, weightStd: weightStd, biasStd: biasStd), kind)
+    }
+
+    static func kernel(_ arguments: [String]) throws -> Int32 {
+        let valued = ["--activation", "--depth", "--w-std", "--b-std", "--kind", "--inputs"]
+        let parsed = try ParsedArguments(arguments, valued: valued, flags: ["--help"], command: "kernel")
+        if parsed.flags.contains("--help") { print(HelpText.kernel); return 0 }
+        if let extra = parsed.positional.first { throw UsageError("unexpected argument \"\(extra)\"; pass the file with --inputs") }
+        let (kernel, kind) = try kernelArguments(parsed, command: "kernel")
+        let inputs = try MatrixFile.read(path: try parsed.required("--inputs", command: "kernel"))
+        let gram = kernel.gram(inputs, kind: kind)
+        var out = ""
+        for i in 0..<gram.rows {
+            out += (0..<gram.columns).map { "\(gram[i, $0])" }.joined(separator: ",") + "\n"
+            if out.utf8.count > 1 << 20 { FileHandle.standardOutput.write(Data(out.utf8)); out = "" }
+        }
+        FileHandle.standardOutput.write(Data(out.utf8))
+        return 0
+    }
+
+    static func spectrum(_ arguments: [String]) throws -> Int32 {
+        let valued = ["--activation", "--depth", "--w-std", "--b-std", "--kind", "--dim", "--degrees"]
+        let parsed = try ParsedArguments(arguments, valued: valued, flags: ["--help"], command: "spectrum")
+        if parsed.flags.contains("--help") { print(HelpText.spectrum); return 0 }
+        if let extra = parsed.positional.first { throw UsageError("unexpected argument \"\(extra)\"") }
+        let (kernel, kind) = try kernelArguments(parsed, command: "spectrum")
+        let d = try parsed.int("--dim", command: "spectrum", range: 2...100_000)
+        let degrees = try parsed.int("--degrees", command: "spectrum", range: 0...2000)
+        let values = try SphereSpectrum.eigenvalues(of: kernel, kind: kind, dimension: d, maxDegree: degrees)
+        print("k,N(d;k),mu_k")
+        for v in values { print("\(v.degree),\(v.multiplicity),\(v.eigenvalue)") }
+        return 0
+    }
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Theory
+
+/// Checks that the quadrature operator's top eigenvalues equal the
+/// Funk–Hecke eigenvalues μ_k repeated N(d, k) times.
+///
+/// The quadrature error is estimated from the data: the same operator on a
+/// rule with half the nodes per axis. For a convergent rule the fine rule's
+/// error is below the coarse-fine difference, so the bound is `errorFactor`
+/// times that difference plus `absolute` for rounding.
+///
+/// Negative control: the NNGP's Funk–Hecke eigenvalues against the NTK's
+/// quadrature spectrum.
+enum FunkHeckePredicate {
+    static func evaluate(_ experiment: Experiment, _ context: EvaluationContext) throws -> PredicateOutcome {
+        let spec = experiment.spec
+        let coarseQuadrature: Quadrature
+        switch spec.distribution {
+        case let .circle(nodes): coarseQuadrature = .circle(count: max(nodes / 2, 8))
+        case let .sphere2(polar, azimuthal):
+            coarseQuadrature = try .sphere2(polar: max(polar / 2, 2), azimuthal: max(azimuthal / 2, 2))
+        default:
+            throw ExperimentError.unsupported(property: spec.id,
+                                              reason: "funk-hecke needs a circle or sphere product rule")
+        }
+        let d = spec.distribution.dimension
+        let maxDegree = spec.maxDegree ?? 6
+        var count = 0
+        for k in 0...maxDegree { count += Int(try SphereSpectrum.multiplicity(dimension: d, degree: k)) }
+        guard count <= coarseQuadrature.count / 2 else {
+            throw ExperimentError.unsupported(property: spec.id, reason:
+                "maxDegree \(maxDegree) needs \(count) eigenvalues but the coarse rule has only \(coarseQuadrature.count) nodes; add nodes or lower maxDegree")
+        }
+        // Degrees beyond maxDegree can outrank vanishing ones, so expand further.
+        let spectrum = try SphereSpectrum.eigenvalues(of: spec.kernel, kind: context.comparisonKind,
+                                                      dimension: d, maxDegree: 3 * maxDegree + 2)
+        var expected: [Double] = []
+        for entry in spectrum {
+            expected += Array(repeating: entry.eigenvalue, count: Int(entry.multiplicity))
+        }
+        expected = Array(expected.sorted(by: >).prefix(count))
+        let fine = try experiment.populationOperator(.ntk).eigenvalues
+        let coarse = try PopulationOperator(kernel: spec.kernel, kind: .ntk, quadrature: coarseQuadrature).eigenvalues
+        var error = 0.0, estimate = 0.0
+        for i in 0..<count {
+            error = max(error, abs(fine[i] - expected[i]))
+            estimate = max(estimate, abs(coarse[i] - fine[i]))
+        }
+        var outcome = PredicateOutcome()
+        outcome.cases.append(CaseResult(
+            label: "top \(count) eigenvalues, degrees 0-\(maxDegree)", seed: nil,
+            measured: error, bound: spec.tolerance("errorFactor") * estimate, tolerance: spec.tolerance("absolute"),
+            statement: "max_i |λ_i(quadrature) − μ_(i)| ≤ errorFactor · max_i |λ_i(coarse) − λ_i(fine)| + absolute"))
+        outcome.figures["quadrature error estimate"] = estimate
+        for k in 0...min(maxDegree, 8) { outcome.figures["mu_\(k)"] = spectrum[k].eigenvalue }
+        return outcome
+    }
+}

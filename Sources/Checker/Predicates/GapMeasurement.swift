@@ -1,0 +1,113 @@
+import Foundation
+import Model
+import Theory
+
+/// The gap between a trained network and the kernel dynamics at one time,
+/// split as in Bowman & Montúfar (2022): with r_t^∞ the residual of the
+/// infinite-width network trained on the same n samples from the same r_0,
+///
+///     gap         = ‖r_t − e^{−tT} r_0‖
+///     width part  = ‖r_t − r_t^∞‖        (no sampling floor)
+///     sample part = ‖r_t^∞ − e^{−tT} r_0‖ (no finite network)
+///
+/// all in L²(ρ) on the quadrature nodes and divided by ‖r_0‖, which removes
+/// most of the seed-to-seed spread of the initial function.
+public struct GapMeasurement: Sendable, Codable {
+    /// Time t = k η of the recorded state.
+    public var time: Double
+    public var gap: Double
+    public var widthPart: Double
+    public var samplePart: Double
+    /// The gap measured only on nodes outside the training set, when the
+    /// training set is drawn from the nodes.
+    public var gapOutsideTraining: Double?
+    public var widthPartOutsideTraining: Double?
+    public var samplePartOutsideTraining: Double?
+    /// ‖θ_t − θ_0‖.
+    public var parameterDistance: Double
+    /// |⟨r_t, φ_i⟩ / ⟨r_0, φ_i⟩| for the top modes, and e^{−λ_i t}.
+    public var modeRatios: [Double]
+    public var modePredictions: [Double]
+}
+
+/// One trained network and everything measured on it.
+struct TrainedCase {
+    var width: Int
+    var sampleSize: Int
+    var seed: UInt64
+    var initialNorm: Double
+    var measurements: [GapMeasurement]
+    /// The indices of the modes in `modeRatios`.
+    var modes: [Int]
+}
+
+enum GapMeasurer {
+    static let reportedModes = 6
+
+    /// Trains one network and measures the gap at each requested time.
+    static func run(_ experiment: Experiment, width: Int, sampleSize n: Int, seed: UInt64,
+                    times: [Double], context: EvaluationContext) throws -> TrainedCase {
+        let spec = experiment.spec
+        let kind = context.comparisonKind
+        let sample = try experiment.trainingSample(size: n, seed: CaseSeed.substream(seed, "sample"))
+        let network = experiment.network(width: width, seed: CaseSeed.substream(seed, "init"),
+                                         outputScale: context.outputScale)
+        let trainer = GradientDescentTrainer(learningRate: spec.learningRate!)
+        let trajectory = try trainer.train(network, inputs: sample.inputs, targets: sample.targets,
+                                           times: [0] + times, evaluationInputs: experiment.quadrature.nodes,
+                                           evaluationTargets: experiment.targetOnNodes)
+        let op = try experiment.populationOperator(kind)
+        let q = experiment.quadrature
+        let initial = trajectory.snapshots[0]
+        let r0 = initial.evaluationResidual!
+        let r0Norm = q.norm(r0)
+        let flow = try KernelRegressionFlow(trainingGram: spec.kernel.gram(sample.inputs, kind: kind))
+        let cross = spec.kernel.cross(q.nodes, sample.inputs, kind: kind)
+        let initialCoefficients = op.coefficients(r0)
+        let modes = Array((0..<min(reportedModes * 3, q.count))
+            .sorted { abs(initialCoefficients[$0]) > abs(initialCoefficients[$1]) }
+            .prefix(reportedModes)).sorted()
+        let outside = sample.nodeIndices.map { used -> [Int] in
+            let usedSet = Set(used)
+            return (0..<q.count).filter { !usedSet.contains($0) }
+        }
+        var measurements: [GapMeasurement] = []
+        for snapshot in trajectory.snapshots.dropFirst() {
+            let t = snapshot.time
+            let rt = snapshot.evaluationResidual!
+            let kernelFlow = op.evolve(r0, time: t)
+            let infinite = flow.residual(at: cross, initialAtPoints: r0, trainingResidual: initial.trainingResidual, time: t)
+            let coefficients = op.coefficients(rt)
+            var m = GapMeasurement(
+                time: t,
+                gap: q.norm(zip(rt, kernelFlow).map { $0 - $1 }) / r0Norm,
+                widthPart: q.norm(zip(rt, infinite).map { $0 - $1 }) / r0Norm,
+                samplePart: q.norm(zip(infinite, kernelFlow).map { $0 - $1 }) / r0Norm,
+                parameterDistance: snapshot.parameterDistance,
+                modeRatios: modes.map { abs(coefficients[$0] / initialCoefficients[$0]) },
+                modePredictions: modes.map { exp(-op.eigenvalues[$0] * t) })
+            if let outside {
+                m.gapOutsideTraining = restrictedNorm(outside, rt, kernelFlow, weights: q.weights)
+                    / restrictedNorm(outside, r0, nil, weights: q.weights)
+                m.widthPartOutsideTraining = restrictedNorm(outside, rt, infinite, weights: q.weights)
+                    / restrictedNorm(outside, r0, nil, weights: q.weights)
+                m.samplePartOutsideTraining = restrictedNorm(outside, infinite, kernelFlow, weights: q.weights)
+                    / restrictedNorm(outside, r0, nil, weights: q.weights)
+            }
+            measurements.append(m)
+        }
+        return TrainedCase(width: width, sampleSize: n, seed: seed, initialNorm: r0Norm,
+                           measurements: measurements, modes: modes)
+    }
+
+    /// The L² norm of a − b over the nodes at `indices`, weights renormalized.
+    static func restrictedNorm(_ indices: [Int], _ a: [Double], _ b: [Double]?, weights: [Double]) -> Double {
+        var sum = 0.0, total = 0.0
+        for j in indices {
+            let d = a[j] - (b?[j] ?? 0)
+            sum += weights[j] * d * d
+            total += weights[j]
+        }
+        return (sum / total).squareRoot()
+    }
+}
