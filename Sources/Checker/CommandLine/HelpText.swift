@@ -23,7 +23,8 @@ enum HelpText {
     OVERVIEW: Run property suites and report verdicts, figures and plots.
 
     USAGE: spectral-check run [--profile ci|nightly] [--seed <n>] [--report <dir>]
-                              [--property <id>] [--data <folder>] [<path> ...]
+                              [--property <id>] [--data <folder>]
+                              [--store <file> | --no-store] [<path> ...]
 
     ARGUMENTS:
       <path>              Property files or folders of .json files
@@ -40,11 +41,20 @@ enum HelpText {
       --property <id>     Run only the property with this id; repeatable.
       --data <folder>     Folder holding digits/digits.csv. Default: found by
                           walking up from the working directory.
+      --store <file>      SQLite file that keeps the history of runs; created
+                          with its parent folders. After the run, prints
+                          ALARM: for a property that passed in the previous
+                          run of the profile and now fails, and WARNING: for
+                          a worst ratio that rose above 1 or more than
+                          doubled, or a property the run no longer checks.
+                          Default: reports/history.sqlite.
+      --no-store          Record nothing and raise no alarms.
       --help              Print this help.
 
     EXIT STATUS: 0 when every property passes and every negative control fails,
-    1 on a violation or an undetected control, 2 on invalid input or an
-    internal error.
+    1 on a violation or an undetected control, 2 on invalid input, an
+    internal error, or a report or store that could not be written. Alarms do
+    not change the exit status.
     """
 
     static let calibrate = """

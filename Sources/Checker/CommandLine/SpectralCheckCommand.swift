@@ -61,9 +61,13 @@ public enum SpectralCheckCommand {
     }
 
     static func run(_ arguments: [String], logger: Logger) throws -> Int32 {
-        let parsed = try ParsedArguments(arguments, valued: ["--profile", "--seed", "--report", "--property", "--data"],
-                                         flags: ["--help"], command: "run")
+        let parsed = try ParsedArguments(arguments, valued: ["--profile", "--seed", "--report", "--property", "--data",
+                                                             "--store"],
+                                         flags: ["--help", "--no-store"], command: "run")
         if parsed.flags.contains("--help") { print(HelpText.run); return 0 }
+        if parsed.flags.contains("--no-store") && parsed.options["--store"] != nil {
+            throw UsageError("--store and --no-store exclude each other; pass one of them")
+        }
         var options = RunOptions()
         options.profile = Profile(rawValue: try parsed.choice("--profile", command: "run", default: "ci",
                                                               allowed: Profile.allCases.map(\.rawValue)))!
@@ -84,14 +88,21 @@ public enum SpectralCheckCommand {
         let result = runner.run(specs, options: options)
         print(ReportWriter.table(result))
         for line in ReportWriter.failureLines(result) { print(line) }
+        var exitCode = result.exitCode
         do {
             let files = try ReportWriter.write(result, to: report)
             print("report: \((report as NSString).appendingPathComponent("report.md")) (\(files.count) files)")
         } catch {
             logger.error("report could not be written", metadata: ["report.folder": report, "error": "\(error)"])
-            return 2
+            exitCode = 2
         }
-        return result.exitCode
+        if !parsed.flags.contains("--no-store") {
+            let store = parsed.options["--store"] ?? defaultStorePath
+            if !recordRun(result, inStoreAt: store, reportsMissing: options.propertyIDs.isEmpty, logger: logger) {
+                exitCode = 2
+            }
+        }
+        return exitCode
     }
 
     static func loadSpecs(_ paths: [String]) throws -> [PropertySpec] {

@@ -74,6 +74,17 @@ public struct PlotSeries: Sendable, Codable, Equatable {
     public var x: [Double]
     public var y: [Double]
     public var style: Style
+    /// Series with the same color index share a color, so a measurement and
+    /// its prediction read as a pair; nil takes the next color.
+    public var colorIndex: Int?
+
+    public init(name: String, x: [Double], y: [Double], style: Style, colorIndex: Int? = nil) {
+        self.name = name
+        self.x = x
+        self.y = y
+        self.style = style
+        self.colorIndex = colorIndex
+    }
 }
 
 /// A plot to render as SVG.

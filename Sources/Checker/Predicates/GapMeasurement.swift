@@ -25,9 +25,44 @@ public struct GapMeasurement: Sendable, Codable {
     public var samplePartOutsideTraining: Double?
     /// ‖θ_t − θ_0‖.
     public var parameterDistance: Double
-    /// |⟨r_t, φ_i⟩ / ⟨r_0, φ_i⟩| for the top modes, and e^{−λ_i t}.
+    /// ‖P_k r_t‖ / ‖P_k r_0‖ for the reported eigenspaces P_k, and e^{−λ_k t}.
     public var modeRatios: [Double]
     public var modePredictions: [Double]
+}
+
+/// A group of eigenvalues equal up to quadrature error, treated as one
+/// eigenspace: on the sphere these are the degree-k harmonics, whose basis
+/// inside the space is arbitrary, so only the projection onto the whole
+/// space has a well-defined decay e^{−λ_k t}.
+struct Eigenspace: Sendable {
+    /// Indices of the eigenvalues, in descending order.
+    var indices: [Int]
+    /// The mean eigenvalue.
+    var eigenvalue: Double
+
+    /// Clusters the top eigenvalues: consecutive values closer than
+    /// `relativeGap` · λ_1 join one space.
+    static func clusters(_ eigenvalues: [Double], count: Int, relativeGap: Double = 1e-4) -> [Eigenspace] {
+        var out: [Eigenspace] = []
+        var current: [Int] = []
+        let scale = eigenvalues.first ?? 1
+        for i in 0..<eigenvalues.count {
+            if let last = current.last, eigenvalues[last] - eigenvalues[i] > relativeGap * scale {
+                out.append(Eigenspace(indices: current, eigenvalue: current.map { eigenvalues[$0] }.reduce(0, +) / Double(current.count)))
+                current = []
+                if out.count == count { break }
+            }
+            current.append(i)
+        }
+        if out.count < count && !current.isEmpty {
+            out.append(Eigenspace(indices: current, eigenvalue: current.map { eigenvalues[$0] }.reduce(0, +) / Double(current.count)))
+        }
+        return out
+    }
+
+    func norm(_ coefficients: [Double]) -> Double {
+        indices.reduce(0) { $0 + coefficients[$1] * coefficients[$1] }.squareRoot()
+    }
 }
 
 /// One trained network and everything measured on it.
@@ -37,24 +72,31 @@ struct TrainedCase {
     var seed: UInt64
     var initialNorm: Double
     var measurements: [GapMeasurement]
-    /// The indices of the modes in `modeRatios`.
-    var modes: [Int]
+    /// The eigenspaces in `modeRatios`.
+    var modes: [Eigenspace]
+    /// Measurements at extra times for plots only; checks use `measurements`.
+    var plotMeasurements: [GapMeasurement]
 }
 
 enum GapMeasurer {
     static let reportedModes = 6
+    static let plotPoints = 10
 
-    /// Trains one network and measures the gap at each requested time.
+    /// Trains one network and measures the gap at each requested time, and,
+    /// when `forPlots` is set, at `plotPoints` evenly spaced times as well.
     static func run(_ experiment: Experiment, width: Int, sampleSize n: Int, seed: UInt64,
-                    times: [Double], context: EvaluationContext) throws -> TrainedCase {
+                    times: [Double], context: EvaluationContext, forPlots: Bool = false) throws -> TrainedCase {
         let spec = experiment.spec
         let kind = context.comparisonKind
         let sample = try experiment.trainingSample(size: n, seed: CaseSeed.substream(seed, "sample"))
         let network = experiment.network(width: width, seed: CaseSeed.substream(seed, "init"),
                                          outputScale: context.outputScale)
         let trainer = GradientDescentTrainer(learningRate: spec.learningRate!)
+        let last = times.max()!
+        let plotTimes = forPlots ? (1...plotPoints).map { last * Double($0) / Double(plotPoints) } : []
+        let allTimes = Array(Set(times + plotTimes)).sorted()
         let trajectory = try trainer.train(network, inputs: sample.inputs, targets: sample.targets,
-                                           times: [0] + times, evaluationInputs: experiment.quadrature.nodes,
+                                           times: [0] + allTimes, evaluationInputs: experiment.quadrature.nodes,
                                            evaluationTargets: experiment.targetOnNodes)
         let op = try experiment.populationOperator(kind)
         let q = experiment.quadrature
@@ -64,14 +106,16 @@ enum GapMeasurer {
         let flow = try KernelRegressionFlow(trainingGram: spec.kernel.gram(sample.inputs, kind: kind))
         let cross = spec.kernel.cross(q.nodes, sample.inputs, kind: kind)
         let initialCoefficients = op.coefficients(r0)
-        let modes = Array((0..<min(reportedModes * 3, q.count))
-            .sorted { abs(initialCoefficients[$0]) > abs(initialCoefficients[$1]) }
-            .prefix(reportedModes)).sorted()
+        // Eigenspaces with at least 1% of ‖r_0‖, among the top 3 · reportedModes.
+        let modes = Array(Eigenspace.clusters(op.eigenvalues, count: reportedModes * 3)
+            .filter { $0.norm(initialCoefficients) >= 0.01 * r0Norm }
+            .prefix(reportedModes))
         let outside = sample.nodeIndices.map { used -> [Int] in
             let usedSet = Set(used)
             return (0..<q.count).filter { !usedSet.contains($0) }
         }
         var measurements: [GapMeasurement] = []
+        var plotMeasurements: [GapMeasurement] = []
         for snapshot in trajectory.snapshots.dropFirst() {
             let t = snapshot.time
             let rt = snapshot.evaluationResidual!
@@ -84,8 +128,8 @@ enum GapMeasurer {
                 widthPart: q.norm(zip(rt, infinite).map { $0 - $1 }) / r0Norm,
                 samplePart: q.norm(zip(infinite, kernelFlow).map { $0 - $1 }) / r0Norm,
                 parameterDistance: snapshot.parameterDistance,
-                modeRatios: modes.map { abs(coefficients[$0] / initialCoefficients[$0]) },
-                modePredictions: modes.map { exp(-op.eigenvalues[$0] * t) })
+                modeRatios: modes.map { $0.norm(coefficients) / $0.norm(initialCoefficients) },
+                modePredictions: modes.map { exp(-$0.eigenvalue * t) })
             if let outside {
                 m.gapOutsideTraining = restrictedNorm(outside, rt, kernelFlow, weights: q.weights)
                     / restrictedNorm(outside, r0, nil, weights: q.weights)
@@ -94,10 +138,11 @@ enum GapMeasurer {
                 m.samplePartOutsideTraining = restrictedNorm(outside, infinite, kernelFlow, weights: q.weights)
                     / restrictedNorm(outside, r0, nil, weights: q.weights)
             }
-            measurements.append(m)
+            plotMeasurements.append(m)
+            if times.contains(snapshot.requestedTime) { measurements.append(m) }
         }
         return TrainedCase(width: width, sampleSize: n, seed: seed, initialNorm: r0Norm,
-                           measurements: measurements, modes: modes)
+                           measurements: measurements, modes: modes, plotMeasurements: plotMeasurements)
     }
 
     /// The L² norm of a − b over the nodes at `indices`, weights renormalized.

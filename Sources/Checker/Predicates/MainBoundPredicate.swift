@@ -36,7 +36,7 @@ enum MainBoundPredicate {
                     let seed = context.seed(spec, "run", index)
                     index += 1
                     let trained = try GapMeasurer.run(experiment, width: width, sampleSize: n, seed: seed,
-                                                      times: spec.times, context: context)
+                                                      times: spec.times, context: context, forPlots: true)
                     for m in trained.measurements {
                         let bound = envelope(constants, time: m.time, width: width, sampleSize: n, delta: spec.delta)
                         outcome.cases.append(CaseResult(
@@ -68,32 +68,37 @@ enum MainBoundPredicate {
     }
 
     static func plots(spec: PropertySpec, trained: TrainedCase, constants: BoundConstants) -> [Plot] {
-        let times = trained.measurements.map(\.time)
+        let series = trained.plotMeasurements
+        let times = series.map(\.time)
         let bounds = times.map { envelope(constants, time: $0, width: trained.width, sampleSize: trained.sampleSize,
                                           delta: spec.delta) }
         var gapSeries = [
-            PlotSeries(name: "gap", x: times, y: trained.measurements.map(\.gap), style: .line),
-            PlotSeries(name: "width part", x: times, y: trained.measurements.map(\.widthPart), style: .points),
-            PlotSeries(name: "sample part", x: times, y: trained.measurements.map(\.samplePart), style: .points),
+            PlotSeries(name: "gap", x: times, y: series.map(\.gap), style: .line),
+            PlotSeries(name: "width part", x: times, y: series.map(\.widthPart), style: .points),
+            PlotSeries(name: "sample part", x: times, y: series.map(\.samplePart), style: .points),
             PlotSeries(name: "bound ε(t)", x: times, y: bounds, style: .dashed),
         ]
-        if trained.measurements.first?.gapOutsideTraining != nil {
+        if series.first?.gapOutsideTraining != nil {
             gapSeries.insert(PlotSeries(name: "gap outside training", x: times,
-                                        y: trained.measurements.map { $0.gapOutsideTraining! }, style: .line), at: 1)
+                                        y: series.map { $0.gapOutsideTraining! }, style: .dashed), at: 1)
         }
         let caseLabel = "m=\(trained.width), n=\(trained.sampleSize), seed \(trained.seed)"
         var modeSeries: [PlotSeries] = []
         for (slot, mode) in trained.modes.enumerated() {
-            modeSeries.append(PlotSeries(name: "|<r_t,φ\(mode + 1)>/<r_0,φ\(mode + 1)>|", x: times,
-                                         y: trained.measurements.map { $0.modeRatios[slot] }, style: .points))
-            modeSeries.append(PlotSeries(name: "exp(-λ\(mode + 1) t)", x: times,
-                                         y: trained.measurements.map { $0.modePredictions[slot] }, style: .dashed))
+            let first = mode.indices.first! + 1, last = mode.indices.last! + 1
+            let name = first == last ? "φ\(first)" : "φ\(first)-φ\(last)"
+            modeSeries.append(PlotSeries(name: "\(name) measured", x: times, y: series.map { $0.modeRatios[slot] },
+                                         style: .points, colorIndex: slot))
+            modeSeries.append(PlotSeries(name: "exp(-\(short(mode.eigenvalue)) t)", x: [0] + times,
+                                         y: [1] + series.map { $0.modePredictions[slot] }, style: .dashed,
+                                         colorIndex: slot))
         }
         return [
             Plot(fileName: "\(spec.id)-gap.svg", title: "\(spec.id): gap and bound (\(caseLabel))",
                  xLabel: "time t", yLabel: "L2 distance / ||r_0||", logX: false, logY: false, series: gapSeries),
-            Plot(fileName: "\(spec.id)-modes.svg", title: "\(spec.id): eigen-coefficients (\(caseLabel))",
-                 xLabel: "time t", yLabel: "coefficient ratio", logX: false, logY: true, series: modeSeries),
+            Plot(fileName: "\(spec.id)-modes.svg",
+                 title: "\(spec.id): residual in top eigenspaces, ||P r_t|| / ||P r_0|| (\(caseLabel))",
+                 xLabel: "time t", yLabel: "ratio (log scale)", logX: false, logY: true, series: modeSeries),
         ]
     }
 

@@ -183,6 +183,9 @@ public enum PropertyLoader {
         if predicate == .widthExponent && Set(widths).count < 3 {
             throw object.error("widths", "width-exponent needs at least three distinct widths")
         }
+        if predicate == .ntkAtInitialization && seeds < 2 {
+            throw object.error("seeds", "ntk-at-init needs at least 2 seeds to estimate a standard error")
+        }
         if predicate == .sampleExponent && Set(sampleSizes).count < 3 {
             throw object.error("sampleSizes", "sample-exponent needs at least three distinct sample sizes")
         }

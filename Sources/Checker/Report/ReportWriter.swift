@@ -62,7 +62,10 @@ public enum ReportWriter {
                 lines.append("\(p.id): error: \(p.errorMessage ?? "unknown")")
             case .violation:
                 for c in p.outcome.cases where !c.passed {
-                    lines.append("\(p.id): FAILED \(c.label): measured \(fmt(c.measured)) > allowed \(fmt(c.bound + c.tolerance))"
+                    let comparison = c.direction == .atMost
+                        ? "measured \(fmt(c.measured)) > allowed \(fmt(c.bound + c.tolerance))"
+                        : "measured \(fmt(c.measured)) ≤ required \(fmt(c.bound - c.tolerance))"
+                    lines.append("\(p.id): FAILED \(c.label): \(comparison)"
                         + (c.seed.map { ", case seed \($0)" } ?? "") + ", base seed \(p.baseSeed)")
                 }
             case .controlUndetected:

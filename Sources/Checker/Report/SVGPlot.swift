@@ -3,8 +3,8 @@ import Foundation
 /// Renders a `Plot` as a standalone SVG document with axes, ticks and a
 /// legend. Log axes drop non-positive values and say how many were dropped.
 public enum SVGPlot {
-    static let width = 720.0, height = 440.0
-    static let left = 80.0, right = 200.0, top = 40.0, bottom = 60.0
+    static let width = 860.0, height = 460.0
+    static let left = 80.0, right = 230.0, top = 40.0, bottom = 60.0
     static let colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2",
                          "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939"]
 
@@ -20,7 +20,7 @@ public enum SVGPlot {
         var svg = """
         <svg xmlns="http://www.w3.org/2000/svg" width="\(Int(width))" height="\(Int(height))" viewBox="0 0 \(Int(width)) \(Int(height))" font-family="sans-serif" font-size="12">
         <rect width="100%" height="100%" fill="white"/>
-        <text x="\(width / 2)" y="20" text-anchor="middle" font-size="14">\(escape(plot.title))</text>
+        <text x="\(width / 2)" y="20" text-anchor="middle" font-size="13">\(escape(plot.title))</text>
 
         """
         guard !all.isEmpty else {
@@ -47,7 +47,7 @@ public enum SVGPlot {
         svg += "<text x=\"\(left + plotWidth / 2)\" y=\"\(height - 15)\" text-anchor=\"middle\">\(escape(plot.xLabel))</text>\n"
         svg += "<text transform=\"translate(18 \(top + plotHeight / 2)) rotate(-90)\" text-anchor=\"middle\">\(escape(plot.yLabel))</text>\n"
         for (index, (spec, points)) in zip(plot.series, series).enumerated() {
-            let color = colors[index % colors.count]
+            let color = colors[(spec.colorIndex ?? index) % colors.count]
             switch spec.style {
             case .points:
                 for (x, y) in points {
@@ -95,7 +95,8 @@ public enum SVGPlot {
     }
 
     static func label(_ tick: Double, log: Bool) -> String {
-        let value = log ? pow(10, tick) : tick
+        var value = log ? pow(10, tick) : tick
+        if value == 0 { value = 0 }  // prints -0 as 0
         if abs(value) >= 1e4 || (abs(value) < 1e-3 && value != 0) { return String(format: "%.0e", value) }
         return String(format: "%.4g", value)
     }
