@@ -15,13 +15,14 @@ let package = Package(
             path: "Sources/CGSL",
             providers: [.apt(["libgsl-dev", "liblapacke-dev", "libopenblas-dev"])]
         ),
+        .systemLibrary(
+            name: "CSQLite",
+            path: "Sources/CSQLite",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
         .target(name: "Theory", dependencies: ["CGSL"]),
         .target(name: "Model", dependencies: ["Theory", "CGSL"]),
-        .target(
-            name: "Checker",
-            dependencies: ["Theory", "Model"],
-            linkerSettings: [.linkedLibrary("sqlite3")]
-        ),
+        .target(name: "Checker", dependencies: ["Theory", "Model", "CSQLite"]),
         .executableTarget(name: "spectral-check", dependencies: ["Checker"]),
         .testTarget(name: "TheoryTests", dependencies: ["Theory", "CGSL"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Theory"]),

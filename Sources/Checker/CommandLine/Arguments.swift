@@ -1,5 +1,5 @@
-/// A command-line usage error: exit status 2 with a message that says what
-/// to change.
+/// A command-line usage error. It exits with status 2 and a message that
+/// names what to change.
 public struct UsageError: Error, CustomStringConvertible, Equatable {
     public let message: String
     public init(_ message: String) { self.message = message }

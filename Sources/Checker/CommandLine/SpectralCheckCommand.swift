@@ -34,8 +34,8 @@ public enum SpectralCheckCommand {
         }
     }
 
-    /// The default property folder: ./properties, else the one next to the
-    /// package that built this executable.
+    /// Finds the default property folder: ./properties, else the nearest
+    /// properties folder above the executable.
     static func defaultPropertyPaths() throws -> [String] {
         var candidates = [FileManager.default.currentDirectoryPath + "/properties"]
         var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()

@@ -2,7 +2,7 @@ import Foundation
 
 /// One checked comparison: a measured value against a bound plus tolerance.
 public struct CaseResult: Sendable, Codable, Equatable {
-    /// What the case is, for example "m=1024 n=400 t=2".
+    /// The case label, for example "m=1024 n=400 t=2".
     public var label: String
     /// The case seed, when the case draws random numbers.
     public var seed: UInt64?
@@ -115,11 +115,12 @@ public struct PredicateOutcome: Sendable, Codable {
 
 /// The verdict of a property: its predicate and its negative control.
 public enum Verdict: String, Sendable, Codable {
-    /// The predicate holds and the negative control was detected.
+    /// The predicate passed and its negative control failed.
     case pass
     /// The predicate failed on at least one case.
     case violation
-    /// The predicate held but so did its negative control: the check cannot fail.
+    /// The predicate passed, and so did its negative control, which means the
+    /// check failed to detect a known-wrong case.
     case controlUndetected = "control-undetected"
     /// The property could not be evaluated.
     case error

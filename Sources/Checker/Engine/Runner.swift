@@ -60,7 +60,7 @@ public struct Runner {
                          startedAt: ISO8601DateFormatter().string(from: started), seconds: seconds, properties: results)
     }
 
-    /// The command that replays one property of a run exactly.
+    /// Returns the command that replays one property of a run exactly.
     public static func replayCommand(_ spec: PropertySpec, options: RunOptions) -> String {
         var command = "spectral-check run --profile \(options.profile.rawValue) --seed \(options.baseSeed) --property \(spec.id)"
         if let dataPath = options.dataPath { command += " --data \(dataPath)" }

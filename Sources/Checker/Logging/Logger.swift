@@ -12,7 +12,7 @@ public struct Logger: Sendable {
 
     public typealias Metadata = [String: String]
 
-    /// Where entries go.
+    /// A destination for entries.
     public enum Sink: Sendable {
         /// Plain `time level message key=value` lines on standard error.
         case standardError

@@ -3,10 +3,11 @@ import Theory
 
 /// Shared verdict of the scaling-exponent predicates.
 ///
-/// A fitted slope of log(part) against log(size) passes when its interval
-/// at `confidence` reaches −½ + `exponentAllowance` or below (the slope is
-/// about −½ or steeper, with `exponentAllowance` for finite-size curvature
-/// of the log-log line) and lies entirely below 0 (the part shrinks).
+/// A fitted slope of log(part) against log(size) passes under two
+/// conditions. Its interval at `confidence` must reach −½ + `exponentAllowance`
+/// or below, so the slope is about −½ or steeper, where the allowance covers
+/// finite-size curvature of the log-log line. The interval must also lie
+/// entirely below 0, so the part shrinks.
 enum ExponentVerdict {
     static func cases(fit: LineFit, variable: String, time: Double, spec: PropertySpec,
                       outcome: inout PredicateOutcome) {

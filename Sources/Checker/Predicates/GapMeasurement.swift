@@ -145,7 +145,7 @@ enum GapMeasurer {
                            measurements: measurements, modes: modes, plotMeasurements: plotMeasurements)
     }
 
-    /// The L² norm of a − b over the nodes at `indices`, weights renormalized.
+    /// Computes the L² norm of a − b over the nodes at `indices`, with the weights renormalized.
     static func restrictedNorm(_ indices: [Int], _ a: [Double], _ b: [Double]?, weights: [Double]) -> Double {
         var sum = 0.0, total = 0.0
         for j in indices {

@@ -108,7 +108,7 @@ enum MainBoundPredicate {
     /// Each case gives the ratios w / (t(1+t)/√m) and s / (t(1+t)√(log(2/δ)/n))
     /// of its width part w and sample part s. A constant is the maximum
     /// ratio plus `standardErrors` sample standard deviations, so fresh seeds
-    /// exceed it only in the far tail of the calibration spread; the gap is at
+    /// exceed it only in the far tail of the calibration spread. The gap is at
     /// most w + s, which the envelope then covers.
     static func calibrate(_ experiment: Experiment, grid: CaseGrid, baseSeed: UInt64,
                           progress: ProgressReporter) throws -> (BoundConstants, Int) {

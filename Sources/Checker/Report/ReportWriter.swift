@@ -35,7 +35,7 @@ public enum ReportWriter {
         return copy
     }
 
-    /// The terminal table: property, cases, worst measured/bound, verdict.
+    /// Formats the terminal table: property, cases, worst measured/bound, verdict.
     public static func table(_ run: RunResult) -> String {
         var rows = [["property", "predicate", "cases", "worst measured/bound", "control", "verdict"]]
         for p in run.properties {
@@ -107,12 +107,12 @@ public enum ReportWriter {
     static func section(_ title: String, _ outcome: PredicateOutcome) -> String {
         guard !outcome.cases.isEmpty else { return "" }
         var md = "### \(title)\n\n| case | seed | measured | bound | tolerance | passed |\n|---|---|---|---|---|---|\n"
-        let shown = outcome.cases.count > 60 ? Array(outcome.cases.sorted { $0.ratio > $1.ratio }.prefix(60)) : outcome.cases
-        for c in shown {
+        let listed = outcome.cases.count > 60 ? Array(outcome.cases.sorted { $0.ratio > $1.ratio }.prefix(60)) : outcome.cases
+        for c in listed {
             md += "| \(c.label) | \(c.seed.map(String.init) ?? "-") | \(fmt(c.measured)) | \(fmt(c.bound)) | \(fmt(c.tolerance)) | \(c.passed ? "yes" : "**no**") |\n"
         }
-        if shown.count < outcome.cases.count {
-            md += "\n\(outcome.cases.count - shown.count) more cases with lower measured/bound are in results.json.\n"
+        if listed.count < outcome.cases.count {
+            md += "\n\(outcome.cases.count - listed.count) more cases with lower measured/bound are in results.json.\n"
         }
         md += "\nChecked: \(Set(outcome.cases.map(\.statement)).sorted().joined(separator: "; ")).\n\n"
         if !outcome.exponents.isEmpty {

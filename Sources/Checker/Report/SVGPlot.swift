@@ -1,7 +1,7 @@
 import Foundation
 
 /// Renders a `Plot` as a standalone SVG document with axes, ticks and a
-/// legend. Log axes drop non-positive values and say how many were dropped.
+/// legend. Log axes drop non-positive values, and the plot prints how many it dropped.
 public enum SVGPlot {
     static let width = 860.0, height = 460.0
     static let left = 80.0, right = 230.0, top = 40.0, bottom = 60.0
