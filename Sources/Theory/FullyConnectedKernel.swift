@@ -97,40 +97,72 @@ public struct FullyConnectedKernel: Equatable, Codable, Sendable {
     /// - Complexity: O(n² d) for the inner products plus O(n² depth).
     public func gram(_ inputs: Matrix, kind: KernelKind = .ntk) -> Matrix {
         let dots = BLAS.gram(inputs)
-        let d = inputs.columns
-        let q = (0..<inputs.rows).map { inputCovariance(dot: dots[$0, $0], dimension: d) }
-        return fill(rows: inputs.rows, columns: inputs.rows, symmetric: true, kind: kind,
-                    q11: q, q22: q) { i, j in inputCovariance(dot: dots[i, j], dimension: d) }
+        let diagonal = (0..<inputs.rows).map { dots[$0, $0] }
+        return fill(dots: dots, rowNorms: diagonal, columnNorms: diagonal, dimension: inputs.columns,
+                    symmetric: true, kind: kind)
     }
 
     /// The cross-kernel matrix K(x_i, y_j) between the rows of `x` and `y`.
     public func cross(_ x: Matrix, _ y: Matrix, kind: KernelKind = .ntk) -> Matrix {
         precondition(x.columns == y.columns, "Cross-kernel inputs differ in dimension: \(x.columns) and \(y.columns).")
-        let d = x.columns
         let dots = BLAS.product(x, y, transposeB: true)
-        let qx = (0..<x.rows).map { i in inputCovariance(dot: BLAS.dot(x.row(i), x.row(i)), dimension: d) }
-        let qy = (0..<y.rows).map { j in inputCovariance(dot: BLAS.dot(y.row(j), y.row(j)), dimension: d) }
-        return fill(rows: x.rows, columns: y.rows, symmetric: false, kind: kind,
-                    q11: qx, q22: qy) { i, j in inputCovariance(dot: dots[i, j], dimension: d) }
+        let rowNorms = (0..<x.rows).map { BLAS.dot(x.row($0), x.row($0)) }
+        let columnNorms = (0..<y.rows).map { BLAS.dot(y.row($0), y.row($0)) }
+        return fill(dots: dots, rowNorms: rowNorms, columnNorms: columnNorms, dimension: x.columns,
+                    symmetric: false, kind: kind)
     }
 
-    private func fill(rows: Int, columns: Int, symmetric: Bool, kind: KernelKind,
-                      q11: [Double], q22: [Double],
-                      q12: (Int, Int) -> Double) -> Matrix {
+    /// The per-layer variances Σ^l(x, x), l = 1 … depth, of one input with
+    /// squared norm `squaredNorm`, and the diagonal E[φ'φ'] of each layer.
+    private func diagonalSequence(squaredNorm: Double, dimension: Int) -> [Double] {
+        var q = inputCovariance(dot: squaredNorm, dimension: dimension)
+        var out = [q]
+        for _ in 1..<max(depth, 1) {
+            q = weightVariance * GaussianExpectations.diagonal(activation, variance: q).value + biasVariance
+            out.append(q)
+        }
+        return out
+    }
+
+    /// Fills the kernel matrix from the input inner products. The variances
+    /// of every layer are computed once per input, so each entry costs one
+    /// pair expectation per layer. Rows are spread over threads.
+    private func fill(dots: Matrix, rowNorms: [Double], columnNorms: [Double], dimension: Int,
+                      symmetric: Bool, kind: KernelKind) -> Matrix {
+        let rows = dots.rows, columns = dots.columns
+        let rowVariances = rowNorms.map { diagonalSequence(squaredNorm: $0, dimension: dimension) }
+        let columnVariances = symmetric ? rowVariances
+            : columnNorms.map { diagonalSequence(squaredNorm: $0, dimension: dimension) }
         var out = Matrix(rows: rows, columns: columns)
         let blockCount = max(1, min(rows, 64))
-        out.storage.withUnsafeMutableBufferPointer { buffer in
-            let base = buffer.baseAddress!
-            DispatchQueue.concurrentPerform(iterations: blockCount) { block in
-                var i = block
-                while i < rows {
-                    let start = symmetric ? i : 0
-                    for j in start..<columns {
-                        let value = evaluate(q11: q11[i], q22: q22[j], q12: q12(i, j),
-                                             isDiagonal: symmetric && i == j)
-                        base[i * columns + j] = kind == .ntk ? value.ntk : value.nngp
+        let wantNTK = kind == .ntk
+        dots.storage.withUnsafeBufferPointer { dotBuffer in
+            out.storage.withUnsafeMutableBufferPointer { buffer in
+                let base = buffer.baseAddress!
+                let dotBase = dotBuffer.baseAddress!
+                DispatchQueue.concurrentPerform(iterations: blockCount) { block in
+                    var i = block
+                    while i < rows {
+                        let a = rowVariances[i]
+                        let start = symmetric ? i : 0
+                        for j in start..<columns {
+                            if symmetric && i == j {
+                                let value = evaluate(q11: a[0], q22: a[0], q12: a[0], isDiagonal: true)
+                                base[i * columns + j] = wantNTK ? value.ntk : value.nngp
+                                continue
+                            }
+                            let b = columnVariances[j]
+                            var c = inputCovariance(dot: dotBase[i * columns + j], dimension: dimension)
+                            var theta = c
+                            for l in 0..<depth {
+                                let pair = GaussianExpectations.pair(activation, q11: a[l], q22: b[l], q12: c)
+                                c = weightVariance * pair.value + biasVariance
+                                theta = c + weightVariance * pair.derivative * theta
+                            }
+                            base[i * columns + j] = wantNTK ? theta : c
+                        }
+                        i += blockCount
                     }
-                    i += blockCount
                 }
             }
         }

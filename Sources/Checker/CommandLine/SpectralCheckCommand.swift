@@ -72,7 +72,7 @@ public enum SpectralCheckCommand {
         options.profile = Profile(rawValue: try parsed.choice("--profile", command: "run", default: "ci",
                                                               allowed: Profile.allCases.map(\.rawValue)))!
         options.baseSeed = try parseSeed(parsed.options["--seed"])
-        options.dataPath = parsed.options["--data"].map { ($0 as NSString).appendingPathComponent("digits/digits.csv") }
+        options.dataFolder = parsed.options["--data"]
         let idArguments = arguments.enumerated().filter { $0.element == "--property" }.map { arguments[$0.offset + 1] }
         options.propertyIDs = idArguments.isEmpty ? (parsed.options["--property"].map { [$0] } ?? []) : idArguments
         let report = parsed.options["--report"] ?? "reports/latest"

@@ -12,7 +12,11 @@ public struct RunOptions: Sendable {
     public var baseSeed: UInt64 = 0
     /// Only properties with these ids, when not empty.
     public var propertyIDs: [String] = []
-    public var dataPath: String?
+    /// The folder given with `--data`, which holds digits/digits.csv.
+    public var dataFolder: String?
+
+    /// The digits file inside `dataFolder`.
+    public var dataPath: String? { dataFolder.map { ($0 as NSString).appendingPathComponent("digits/digits.csv") } }
 
     public init() {}
 }
@@ -63,7 +67,7 @@ public struct Runner {
     /// Returns the command that replays one property of a run exactly.
     public static func replayCommand(_ spec: PropertySpec, options: RunOptions) -> String {
         var command = "spectral-check run --profile \(options.profile.rawValue) --seed \(options.baseSeed) --property \(spec.id)"
-        if let dataPath = options.dataPath { command += " --data \(dataPath)" }
+        if let dataFolder = options.dataFolder { command += " --data \(dataFolder)" }
         return command + " \(spec.file)"
     }
 
