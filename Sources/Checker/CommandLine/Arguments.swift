@@ -10,6 +10,8 @@ public struct UsageError: Error, CustomStringConvertible, Equatable {
 /// unknown options and missing values are usage errors.
 struct ParsedArguments {
     var options: [String: String] = [:]
+    /// Every value of each valued option, in order, for repeatable options.
+    var allValues: [String: [String]] = [:]
     var flags: Set<String> = []
     var positional: [String] = []
 
@@ -41,6 +43,7 @@ struct ParsedArguments {
                         index += 1
                         options[name] = arguments[index]
                     }
+                    allValues[name, default: []].append(options[name]!)
                 } else {
                     throw UsageError("unknown option \(name) for `\(command)`; see `spectral-check \(command) --help`")
                 }

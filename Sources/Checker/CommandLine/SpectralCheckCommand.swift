@@ -73,8 +73,7 @@ public enum SpectralCheckCommand {
                                                               allowed: Profile.allCases.map(\.rawValue)))!
         options.baseSeed = try parseSeed(parsed.options["--seed"])
         options.dataFolder = parsed.options["--data"]
-        let idArguments = arguments.enumerated().filter { $0.element == "--property" }.map { arguments[$0.offset + 1] }
-        options.propertyIDs = idArguments.isEmpty ? (parsed.options["--property"].map { [$0] } ?? []) : idArguments
+        options.propertyIDs = parsed.allValues["--property"] ?? []
         let report = parsed.options["--report"] ?? "reports/latest"
         let paths = parsed.positional.isEmpty ? try defaultPropertyPaths() : parsed.positional
         var specs = try loadSpecs(paths)

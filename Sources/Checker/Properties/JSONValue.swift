@@ -160,10 +160,17 @@ private struct JSONParser {
                 case UInt8(ascii: "r"): out.append(0x0d)
                 case UInt8(ascii: "t"): out.append(0x09)
                 case UInt8(ascii: "u"):
-                    guard index + 4 <= bytes.count,
-                          let code = UInt32(String(decoding: bytes[index..<(index + 4)], as: UTF8.self), radix: 16),
-                          let scalar = Unicode.Scalar(code) else { throw error("invalid \\u escape") }
-                    index += 4
+                    var code = try parseHexQuad()
+                    if (0xD800...0xDBFF).contains(code) {
+                        // A high surrogate must be followed by an escaped low surrogate.
+                        guard index + 2 <= bytes.count, bytes[index] == UInt8(ascii: "\\"),
+                              bytes[index + 1] == UInt8(ascii: "u") else { throw error("unpaired surrogate in \\u escape") }
+                        index += 2
+                        let low = try parseHexQuad()
+                        guard (0xDC00...0xDFFF).contains(low) else { throw error("unpaired surrogate in \\u escape") }
+                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                    }
+                    guard let scalar = Unicode.Scalar(code) else { throw error("invalid \\u escape") }
                     out.append(contentsOf: Array(String(Character(scalar)).utf8))
                 default: throw error("invalid escape")
                 }
@@ -175,19 +182,50 @@ private struct JSONParser {
         throw error("unterminated string")
     }
 
+    /// Reads exactly four hexadecimal digits.
+    mutating func parseHexQuad() throws -> UInt32 {
+        guard index + 4 <= bytes.count else { throw error("invalid \\u escape") }
+        var code: UInt32 = 0
+        for byte in bytes[index..<(index + 4)] {
+            let digit: UInt32
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a")) + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A")) + 10
+            default: throw error("invalid \\u escape")
+            }
+            code = code * 16 + digit
+        }
+        index += 4
+        return code
+    }
+
+    /// Reads a number with the RFC 8259 grammar
+    /// -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?.
     mutating func parseNumber() throws -> JSONValue {
         let start = index
         var isInteger = true
-        while index < bytes.count {
-            let byte = bytes[index]
-            if (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "+") {
-                index += 1
-            } else if byte == UInt8(ascii: ".") || byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
-                isInteger = false
-                index += 1
-            } else {
-                break
-            }
+        func isDigit(_ i: Int) -> Bool { i < bytes.count && bytes[i] >= UInt8(ascii: "0") && bytes[i] <= UInt8(ascii: "9") }
+        if index < bytes.count && bytes[index] == UInt8(ascii: "-") { index += 1 }
+        guard isDigit(index) else { index = start; throw error("expected a value") }
+        if bytes[index] == UInt8(ascii: "0") {
+            index += 1
+            if isDigit(index) { throw error("leading zeros are not allowed in numbers") }
+        } else {
+            while isDigit(index) { index += 1 }
+        }
+        if index < bytes.count && bytes[index] == UInt8(ascii: ".") {
+            isInteger = false
+            index += 1
+            guard isDigit(index) else { throw error("expected a digit after the decimal point") }
+            while isDigit(index) { index += 1 }
+        }
+        if index < bytes.count && (bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E")) {
+            isInteger = false
+            index += 1
+            if index < bytes.count && (bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-")) { index += 1 }
+            guard isDigit(index) else { throw error("expected a digit in the exponent") }
+            while isDigit(index) { index += 1 }
         }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         guard !text.isEmpty, let value = Double(text), value.isFinite else {
@@ -208,7 +246,9 @@ extension JSONValue {
         case .null: return "null"
         case let .bool(b): return b ? "true" : "false"
         case let .number(x, isInteger):
-            if isInteger, abs(x) < 9.0e15, x == x.rounded() { return String(Int64(x)) }
+            if isInteger, x == x.rounded() {
+                return abs(x) < 9.0e15 ? String(Int64(x)) : String(format: "%.0f", x)
+            }
             return "\(x)"
         case let .string(s): return Self.quote(s)
         case let .array(items):

@@ -83,7 +83,9 @@ public enum PropertyLoader {
             throw root.error("learningRate", "missing required key; predicate \(predicate.rawValue) trains a network")
         }
         let times = try root.doubleArray("times", in: 0...1000, exclusiveLower: true)
-        if times != times.sorted() { throw root.error("times", "times must be in increasing order") }
+        if zip(times, times.dropFirst()).contains(where: { $0 >= $1 }) {
+            throw root.error("times", "times must be strictly increasing")
+        }
         let delta = root.has("delta") ? try root.double("delta", in: 0...1, exclusiveLower: true) : 0.05
         let maxDegree = root.has("maxDegree") ? try root.int("maxDegree", in: 1...2000) : nil
         let (tolerance, reason) = try parseTolerance(try root.object("tolerance"), predicate: predicate)
