@@ -72,3 +72,31 @@ struct FullyConnectedKernelTests {
         }
     }
 }
+
+@Suite("ReLU angle")
+struct ReLUAngleTests {
+    // The angle feeds E[φφ] = (s + (π − θ) q12)/(2π), so its absolute error
+    // against libm's atan2 must stay within a few ulps of π.
+    @Test("matches atan2 on random pairs")
+    func matchesAtan2() {
+        let source = GaussianSource(seed: 42)
+        var worst = 0.0
+        for _ in 0..<1_000_000 {
+            let y = abs(source.next()) * pow(10, 4 * source.uniform() - 2)
+            let x = source.next() * pow(10, 4 * source.uniform() - 2)
+            let error = abs(GaussianExpectations.angle(y, x) - atan2(y, x))
+            worst = max(worst, error / max(atan2(y, x), Double.leastNormalMagnitude))
+        }
+        #expect(worst <= 4 * Double.ulpOfOne, "worst relative error \(worst)")
+    }
+
+    @Test("special angles")
+    func specialAngles() {
+        #expect(GaussianExpectations.angle(0, 0) == Double.pi / 2)
+        #expect(GaussianExpectations.angle(0, 1) == 0)
+        #expect(GaussianExpectations.angle(0, -1) == Double.pi)
+        #expect(GaussianExpectations.angle(1, 0) == Double.pi / 2)
+        #expect(abs(GaussianExpectations.angle(1, 1) - Double.pi / 4) <= 2 * Double.ulpOfOne)
+        #expect(abs(GaussianExpectations.angle(1e-300, 1) - 1e-300) <= 2 * Double.ulpOfOne * 1e-300)
+    }
+}
