@@ -30,9 +30,24 @@ struct MatrixFileCSVTests {
         #expect(matrix == Matrix([[1, 2, 3], [4, 5, 6]]))
     }
 
-    @Test("header with one text field")
-    func partlyNumericHeader() throws {
-        #expect(try read("1,label\n2,3\n") == Matrix([[2, 3]]))
+    @Test("partly numeric first line is an error")
+    func partlyNumericFirstLine() throws {
+        try InputTestSupport.withTemporaryDirectory { folder in
+            let path = try InputTestSupport.write("1,2,x\n4,5,6\n", named: "typo.csv", in: folder)
+            #expect(throws: MatrixFileError.nonNumericField(path: path, row: 1, column: 3, text: "x")) {
+                try MatrixFile.read(path: path)
+            }
+        }
+    }
+
+    @Test("hexadecimal field rejected")
+    func hexadecimalRejected() throws {
+        try InputTestSupport.withTemporaryDirectory { folder in
+            let path = try InputTestSupport.write("1,2\n0x10,3\n", named: "hex.csv", in: folder)
+            #expect(throws: MatrixFileError.nonNumericField(path: path, row: 2, column: 1, text: "0x10")) {
+                try MatrixFile.read(path: path)
+            }
+        }
     }
 
     @Test("CRLF, spaces and trailing blank lines")
@@ -143,9 +158,11 @@ struct MatrixFileCSVTests {
     func trailingComma() throws {
         try InputTestSupport.withTemporaryDirectory { folder in
             let path = try InputTestSupport.write("1,2,\n", named: "comma.csv", in: folder)
-            // The first line is a header because its third field is empty,
-            // so the file has no data rows.
-            #expect(throws: MatrixFileError.empty(path: path)) { try MatrixFile.read(path: path) }
+            // The empty third field is not a number, and the line is not a
+            // header because its other fields are numbers.
+            #expect(throws: MatrixFileError.nonNumericField(path: path, row: 1, column: 3, text: "")) {
+                try MatrixFile.read(path: path)
+            }
         }
     }
 

@@ -5,16 +5,18 @@ extension MatrixFile {
     ///
     /// - Lines end in LF or CRLF, and a UTF-8 byte order mark is skipped.
     /// - Spaces and tabs around a field are trimmed.
-    /// - The first line is a header, and is skipped, when any of its fields
-    ///   is not a number. A non-numeric field on any later line is an error.
+    /// - The first line is a header, and is skipped, when none of its fields
+    ///   is a number. Any other non-numeric field is an error, so a typo in
+    ///   the first data line is reported instead of being taken as a header.
     /// - Blank lines at the end are ignored. A blank line before the last
     ///   data line is an error.
     /// - Every line has as many fields as the first line.
     /// - Fields are not unquoted, so `"1.5"` is not a number.
     ///
-    /// Numbers are parsed by `Double.init?(_:)`, which also accepts forms such
-    /// as `1e-3`, `+2` and `0x1p3`. Its `nan` and `inf` spellings parse but
-    /// are rejected as non-finite.
+    /// Numbers are decimal, parsed by `Double.init?(_:)` (so `1e-3` and `+2`
+    /// are accepted). Hexadecimal forms such as `0x10` are rejected as
+    /// non-numeric. The `nan` and `inf` spellings parse but are rejected as
+    /// non-finite.
     /// - Throws: `MatrixFileError` with 1-based physical line numbers.
     static func parseCSV(_ bytes: [UInt8], path: String) throws -> Matrix {
         var lines = splitLines(bytes)
@@ -38,8 +40,11 @@ extension MatrixFile {
             }
             expectedFieldCount = fields.count
 
-            let values = fields.map { Double(String(decoding: $0, as: UTF8.self)) }
-            if index == 0 && values.contains(nil) {
+            let values = fields.map { field -> Double? in
+                let text = String(decoding: field, as: UTF8.self)
+                return text.contains(where: { $0 == "x" || $0 == "X" }) ? nil : Double(text)
+            }
+            if index == 0 && values.allSatisfy({ $0 == nil }) {
                 continue  // A header line.
             }
             for (fieldIndex, value) in values.enumerated() {
