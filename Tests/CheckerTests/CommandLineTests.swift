@@ -345,7 +345,7 @@ struct CommandLineTests {
         #expect(stored.setting(path: ["constants"], to: nil).isIdentical(to: document), "other keys unchanged")
         let constants = try #require(stored["constants"])
         #expect(constants.keys == ["widthConstant", "sampleConstant", "grid", "baseSeed", "cases", "version",
-                                   "calibratedAt"])
+                                   "calibratedAt", "fingerprint"])
         #expect(constants["baseSeed"] == .string("5"))
         #expect(constants["cases"] == .number(4, isInteger: true))
         #expect(constants["version"] == .string(PackageVersion.string))

@@ -34,15 +34,16 @@ struct PredicateFixtureCase: Sendable, CustomTestStringConvertible {
             try PropertyFixture.traceIdentity(id: "test-trace-erf")
                 .setting(path: ["architecture"], to: try JSONValue.parse(erfArchitecture))
         },
-        PredicateFixtureCase(name: "funk-hecke", predicate: .funkHecke, control: .nngp, caseCount: 1) {
+        // The error-estimate case and the convergence case.
+        PredicateFixtureCase(name: "funk-hecke", predicate: .funkHecke, control: .nngp, caseCount: 2) {
             try PropertyFixture.funkHecke()
         },
-        PredicateFixtureCase(name: "funk-hecke on S¹", predicate: .funkHecke, control: .nngp, caseCount: 1) {
+        PredicateFixtureCase(name: "funk-hecke on S¹", predicate: .funkHecke, control: .nngp, caseCount: 2) {
             try PropertyFixture.funkHecke(id: "test-funk-hecke-circle")
                 .setting(path: ["distribution"], to: try JSONValue.parse(circle))
         },
         PredicateFixtureCase(name: "funk-hecke, erf with bias", predicate: .funkHecke, control: .nngp,
-                             caseCount: 1) {
+                             caseCount: 2) {
             try PropertyFixture.funkHecke(id: "test-funk-hecke-erf")
                 .setting(path: ["architecture"], to: try JSONValue.parse(erfArchitecture))
         },
@@ -233,11 +234,15 @@ struct PredicateControlTests {
         #expect(result.outcome.cases.allSatisfy { !$0.passed })
     }
 
-    // A 100% tolerance also admits the NNGP reference, which is about 40%
-    // away, so the check cannot fail and the runner must report that.
+    // The loader rejects a 100% tolerance, so the spec is edited after
+    // loading. That tolerance also admits the NNGP reference, which is
+    // about 40% away, so the check cannot fail and the runner must say so.
     @Test("loose tolerance leaves the control undetected")
     func looseTolerance() throws {
-        let result = try run(try PropertyFixture.effectiveRank(id: "loose", relative: 1))
+        let file = try folder.write(try PropertyFixture.effectiveRank(id: "loose"), named: "loose.json")
+        var spec = try PropertyLoader.load(file: file)
+        spec.tolerance["relative"] = 1
+        let result = try #require(QuietRunner().run([spec]).properties.first)
         #expect(result.verdict == .controlUndetected)
         #expect(result.outcome.passed)
         #expect(result.controlOutcome.passed)

@@ -2,6 +2,25 @@ import Foundation
 
 /// Stores calibrated constants in a property file.
 enum Calibration {
+    /// The keys whose values the constants depend on.
+    static let fingerprintKeys = ["predicate", "architecture", "distribution", "target", "learningRate",
+                                  "times", "delta", "tolerance", "calibration"]
+
+    /// Hashes the serialized values of `fingerprintKeys` (FNV-1a, 64 bits, hex),
+    /// so constants fitted for one configuration are not used for another.
+    static func fingerprint(_ root: StrictObject) -> String {
+        var text = ""
+        for key in fingerprintKeys {
+            text += key + "=" + (root.value(key)?.serialized() ?? "null") + ";"
+        }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return String(hash, radix: 16)
+    }
+
     /// Rewrites `file` with a `constants` object holding the constants, the
     /// grid, base seed, case count, package version and date. Other keys keep
     /// their order and values.
@@ -9,6 +28,10 @@ enum Calibration {
                       in file: String) throws {
         let text = try String(contentsOfFile: file, encoding: .utf8)
         let document = try JSONValue.parse(text)
+        guard case let .object(pairs) = document else {
+            throw PropertyFileError(file: file, propertyID: nil, key: nil, message: "expected a JSON object at the top level")
+        }
+        let print = fingerprint(StrictObject(pairs, path: "", file: file, propertyID: nil))
         func numbers(_ xs: [Int]) -> JSONValue { .array(xs.map { .number(Double($0), isInteger: true) }) }
         let value = JSONValue.object([
             ("widthConstant", .number(constants.widthConstant, isInteger: false)),
@@ -19,6 +42,7 @@ enum Calibration {
             ("cases", .number(Double(cases), isInteger: true)),
             ("version", .string(PackageVersion.string)),
             ("calibratedAt", .string(ISO8601DateFormatter().string(from: Date()))),
+            ("fingerprint", .string(print)),
         ])
         let updated = document.setting("constants", to: value).serialized() + "\n"
         try updated.write(toFile: file, atomically: true, encoding: .utf8)

@@ -87,7 +87,10 @@ public enum PropertyLoader {
             throw root.error("times", "times must be strictly increasing")
         }
         let delta = root.has("delta") ? try root.double("delta", in: 0...1, exclusiveLower: true) : 0.05
-        let maxDegree = root.has("maxDegree") ? try root.int("maxDegree", in: 1...2000) : nil
+        let maxDegree = root.has("maxDegree") ? try root.int("maxDegree", in: 2...2000) : nil
+        if let learningRate, let first = times.first, first < learningRate {
+            throw root.error("times", "time \(first) is below the learning rate \(learningRate) and would snap to step 0; raise the time or lower learningRate")
+        }
         let (tolerance, reason) = try parseTolerance(try root.object("tolerance"), predicate: predicate)
         let controlName = try root.string("control", oneOf: predicate.allowedControls.map(\.rawValue))
         let profilesObject = try root.object("profiles")
@@ -101,6 +104,12 @@ public enum PropertyLoader {
         if root.has("constants") { constants = try parseConstants(try root.object("constants")) }
         if predicate == .mainBound && calibration == nil {
             throw root.error("calibration", "missing required key; main-bound needs a calibration grid")
+        }
+        if let stored = constants?.fingerprint {
+            let expected = Calibration.fingerprint(root)
+            if stored != expected {
+                throw root.error("constants", "the constants were calibrated for another configuration (fingerprint \(stored), now \(expected)); run `spectral-check calibrate \(root.file)`")
+            }
         }
         return PropertySpec(id: id, predicate: predicate, statement: statement, kernel: kernel,
                             distribution: distribution, target: target, learningRate: learningRate,
@@ -196,8 +205,9 @@ public enum PropertyLoader {
 
     static func parseConstants(_ object: StrictObject) throws -> BoundConstants {
         try object.rejectUnknownKeys(allowed: ["widthConstant", "sampleConstant", "grid", "baseSeed", "seeds",
-                                               "version", "calibratedAt", "cases"])
+                                               "version", "calibratedAt", "cases", "fingerprint"])
         return BoundConstants(widthConstant: try object.double("widthConstant", in: 0...1e9),
-                              sampleConstant: try object.double("sampleConstant", in: 0...1e9))
+                              sampleConstant: try object.double("sampleConstant", in: 0...1e9),
+                              fingerprint: object.has("fingerprint") ? try object.string("fingerprint") : nil)
     }
 }

@@ -32,15 +32,18 @@ public enum PredicateKind: String, CaseIterable, Sendable, Codable {
     }
 
     /// Tolerance keys this predicate reads, with their allowed ranges.
+    /// Tolerance keys this predicate reads, with their allowed ranges. The
+    /// ranges exclude values that would make a check vacuous, for example a
+    /// relative tolerance of 1 on an identity that holds to rounding.
     var toleranceKeys: [(String, ClosedRange<Double>)] {
         switch self {
-        case .traceIdentity: return [("relative", 0...1), ("tailFactor", 1...100)]
-        case .funkHecke: return [("errorFactor", 1...100), ("absolute", 0...1)]
-        case .ntkAtInitialization: return [("standardErrors", 1...10)]
-        case .dampedDeviations: return [("nonlinearityFactor", 1...100)]
+        case .traceIdentity: return [("relative", 0...1e-6), ("tailFactor", 1...10)]
+        case .funkHecke: return [("errorFactor", 1...10), ("absolute", 0...1e-8)]
+        case .ntkAtInitialization: return [("standardErrors", 1...5)]
+        case .dampedDeviations: return [("nonlinearityFactor", 1...4)]
         case .mainBound: return [("standardErrors", 0...10)]
-        case .widthExponent, .sampleExponent: return [("exponentAllowance", 0...0.5), ("confidence", 0.5...0.9999)]
-        case .effectiveRank: return [("relative", 0...1)]
+        case .widthExponent, .sampleExponent: return [("exponentAllowance", 0...0.2), ("confidence", 0.5...0.9999)]
+        case .effectiveRank: return [("relative", 0...0.3)]
         }
     }
 
@@ -127,6 +130,15 @@ public enum TargetSpec: Sendable, Equatable {
 public struct BoundConstants: Sendable, Equatable {
     public var widthConstant: Double
     public var sampleConstant: Double
+    /// The configuration fingerprint the constants were fitted for; nil in
+    /// files written before fingerprints existed.
+    public var fingerprint: String?
+
+    public init(widthConstant: Double, sampleConstant: Double, fingerprint: String? = nil) {
+        self.widthConstant = widthConstant
+        self.sampleConstant = sampleConstant
+        self.fingerprint = fingerprint
+    }
 }
 
 /// One declared property, read from a file under properties/.
