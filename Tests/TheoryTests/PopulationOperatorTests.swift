@@ -62,6 +62,19 @@ struct PopulationOperatorTests {
         #expect(op.evolve(r0, time: 0) == r0)
     }
 
+    // The Nyström extension at a node equals the node value, because
+    // (1/λ_i) Σ_j w_j K(z, z_j) φ_i(z_j) = (T φ_i)(z)/λ_i at the nodes.
+    @Test("Nyström eigenfunction at nodes")
+    func nystromEigenfunction() throws {
+        let q = try Quadrature.sphere2(polar: 8, azimuthal: 16)
+        let op = try PopulationOperator(kernel: kernel, quadrature: q)
+        for i in [0, 1, 5] {
+            let extended = op.eigenfunction(i, at: q.nodes)
+            let direct = op.eigenfunction(i)
+            for j in 0..<q.count { #expect(abs(extended[j] - direct[j]) < 1e-10, "mode \(i), node \(j)") }
+        }
+    }
+
     @Test("eigenfunctions are orthonormal in L²(ρ)")
     func orthonormal() throws {
         let q = Quadrature.sphereSample(dimension: 3, count: 200, seed: 3)

@@ -54,3 +54,27 @@ struct SphereSpectrumTests {
         for entry in spectrum { #expect(entry.eigenvalue > -1e-12, "degree \(entry.degree)") }
     }
 }
+
+@Suite("Gegenbauer normalization")
+struct GegenbauerTests {
+    // P_k(1) = 1 is the normalization, exact up to the division by
+    // C_k^λ(1), so 1e-14 relative.
+    @Test("P_k(1) = 1 in higher dimensions", arguments: [4, 5, 6, 8])
+    func unitAtOne(d: Int) throws {
+        for k in 0...12 {
+            let value = try SphereSpectrum.normalizedGegenbauer(dimension: d, degree: k, at: 1)
+            #expect(abs(value - 1) <= 1e-14, "d = \(d), k = \(k)")
+        }
+    }
+
+    // The erf NTK is smooth, so its Funk–Hecke partial sum through degree 40
+    // reaches κ(1) to 1e-10 on S^4.
+    @Test("trace identity on S^4")
+    func traceOnS4() throws {
+        let kernel = FullyConnectedKernel(activation: .erf, depth: 2, weightStd: 1.2, biasStd: 0.3)
+        let spectrum = try SphereSpectrum.eigenvalues(of: kernel, dimension: 5, maxDegree: 40)
+        let partial = spectrum.reduce(0) { $0 + $1.multiplicity * $1.eigenvalue }
+        let total = kernel.onSphere(cosine: 1)
+        #expect(abs(partial - total) <= 1e-10 * total, "partial \(partial), κ(1) \(total)")
+    }
+}
