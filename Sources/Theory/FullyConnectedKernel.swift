@@ -125,25 +125,34 @@ public struct FullyConnectedKernel: Equatable, Codable, Sendable {
     }
 
     /// Fills the kernel matrix from the input inner products. The variances
-    /// of every layer are computed once per input, so each entry costs one
-    /// pair expectation per layer. Rows are spread over threads.
+    /// of every layer are computed once per input and stored contiguously,
+    /// `depth` values per input, so the inner loop reads them through raw
+    /// pointers without retaining an array per entry. Each entry then costs
+    /// one pair expectation per layer. Rows are spread over threads.
     private func fill(dots: Matrix, rowNorms: [Double], columnNorms: [Double], dimension: Int,
                       symmetric: Bool, kind: KernelKind) -> Matrix {
         let rows = dots.rows, columns = dots.columns
-        let rowVariances = rowNorms.map { diagonalSequence(squaredNorm: $0, dimension: dimension) }
+        let rowVariances = rowNorms.flatMap { diagonalSequence(squaredNorm: $0, dimension: dimension) }
         let columnVariances = symmetric ? rowVariances
-            : columnNorms.map { diagonalSequence(squaredNorm: $0, dimension: dimension) }
+            : columnNorms.flatMap { diagonalSequence(squaredNorm: $0, dimension: dimension) }
         var out = Matrix(rows: rows, columns: columns)
         let blockCount = max(1, min(rows, 64))
         let wantNTK = kind == .ntk
+        let depth = depth, activation = activation
+        let weightVariance = weightVariance, biasVariance = biasVariance
+        let inputDimension = Double(dimension)
+        rowVariances.withUnsafeBufferPointer { rowBuffer in
+        columnVariances.withUnsafeBufferPointer { columnBuffer in
         dots.storage.withUnsafeBufferPointer { dotBuffer in
             out.storage.withUnsafeMutableBufferPointer { buffer in
                 let base = buffer.baseAddress!
                 let dotBase = dotBuffer.baseAddress!
+                let rowBase = rowBuffer.baseAddress!
+                let columnBase = columnBuffer.baseAddress!
                 DispatchQueue.concurrentPerform(iterations: blockCount) { block in
                     var i = block
                     while i < rows {
-                        let a = rowVariances[i]
+                        let a = rowBase + i * depth
                         let start = symmetric ? i : 0
                         for j in start..<columns {
                             if symmetric && i == j {
@@ -151,8 +160,9 @@ public struct FullyConnectedKernel: Equatable, Codable, Sendable {
                                 base[i * columns + j] = wantNTK ? value.ntk : value.nngp
                                 continue
                             }
-                            let b = columnVariances[j]
-                            var c = inputCovariance(dot: dotBase[i * columns + j], dimension: dimension)
+                            let b = columnBase + j * depth
+                            // The same rounding as `inputCovariance`, so parallel inputs give q12 = q11.
+                            var c = weightVariance * dotBase[i * columns + j] / inputDimension + biasVariance
                             var theta = c
                             for l in 0..<depth {
                                 let pair = GaussianExpectations.pair(activation, q11: a[l], q22: b[l], q12: c)
@@ -165,6 +175,8 @@ public struct FullyConnectedKernel: Equatable, Codable, Sendable {
                     }
                 }
             }
+        }
+        }
         }
         if symmetric {
             for i in 0..<rows { for j in 0..<i { out.storage[i * columns + j] = out.storage[j * columns + i] } }
