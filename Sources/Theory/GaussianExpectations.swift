@@ -6,7 +6,8 @@ public enum GaussianExpectations {
     /// E[φ(u)φ(v)] (`value`) and E[φ'(u)φ'(v)] (`derivative`).
     public typealias Pair = (value: Double, derivative: Double)
 
-    /// Evaluates both expectations for an off-diagonal pair.
+    /// Evaluates both expectations for an off-diagonal pair: in closed form
+    /// for ReLU and erf, by `quadraturePair` for tanh, softplus and GELU.
     ///
     /// ReLU (arc-cosine kernels of degree 1 and 0), with
     /// s = √max(q11 q22 − q12², 0) and θ = atan2(s, q12), taken as π/2 when
@@ -37,7 +38,37 @@ public enum GaussianExpectations {
             let root = max((1 + 2 * q11) * (1 + 2 * q22) - 4 * q12 * q12, 0).squareRoot()
             let value = 2 / Double.pi * atan2(2 * q12, root)
             return (value, 4 / Double.pi / root)
+        case .tanh, .softplus, .gelu:
+            return quadraturePair(activation, q11: q11, q22: q22, q12: q12)
         }
+    }
+
+    /// Estimates E[φ(u)φ(v)] and E[φ'(u)φ'(v)] by the two-dimensional
+    /// Gauss–Hermite rule `rule`, for any activation. The tests check the
+    /// default rule against erf's closed form and against a 400-point rule
+    /// for tanh, softplus and GELU. ReLU's kink makes the rule converge only
+    /// algebraically, so ReLU always uses its closed form.
+    public static func quadraturePair(_ activation: Activation, q11: Double, q22: Double, q12: Double,
+                                      rule: GaussHermiteRule = .kernelDefault) -> Pair {
+        let (value, derivative) = rule.productExpectations(q11: q11, q22: q22, q12: q12) { x in
+            (activation.value(x), activation.derivative(x))
+        }
+        return (value, derivative)
+    }
+
+    /// Estimates E[φ(u)²] and E[φ'(u)²] for u ~ N(0, q) by the
+    /// one-dimensional Gauss–Hermite rule `rule`.
+    public static func quadratureDiagonal(_ activation: Activation, variance q: Double,
+                                          rule: GaussHermiteRule = .kernelDefault) -> Pair {
+        let value = rule.expectation(variance: q) { x in
+            let y = activation.value(x)
+            return y * y
+        }
+        let derivative = rule.expectation(variance: q) { x in
+            let y = activation.derivative(x)
+            return y * y
+        }
+        return (value, derivative)
     }
 
     /// Computes atan2(y, x) for y ≥ 0, in [0, π], taken as π/2 at y = x = 0.
@@ -87,7 +118,8 @@ public enum GaussianExpectations {
 
     /// Evaluates both expectations when u = v with variance `q`: exactly q/2
     /// and 1/2 for ReLU; for erf (2/π) asin(2q / (1 + 2q)) and
-    /// (4/π) / √(1 + 4q).
+    /// (4/π) / √(1 + 4q); by one-dimensional Gauss–Hermite quadrature for
+    /// the other activations.
     @inline(__always)
     public static func diagonal(_ activation: Activation, variance q: Double) -> Pair {
         switch activation {
@@ -96,6 +128,8 @@ public enum GaussianExpectations {
         case .erf:
             let root = (1 + 4 * q).squareRoot()
             return (2 / Double.pi * atan2(2 * q, root), 4 / Double.pi / root)
+        case .tanh, .softplus, .gelu:
+            return quadratureDiagonal(activation, variance: q)
         }
     }
 }

@@ -96,14 +96,16 @@ struct CommandLineTests {
     static let kernelHelp = """
         OVERVIEW: Print the NTK or NNGP Gram matrix of the rows of an input file as CSV.
 
-        USAGE: spectral-check kernel --activation relu|erf --depth <L> --w-std <x>
+        USAGE: spectral-check kernel --activation <name> --depth <L> --w-std <x>
                                      --b-std <y> [--kind ntk|nngp] --inputs <file>
 
         The network is fully connected in the NTK parameterization: layer 1 is
         (w_std / sqrt(d)) W x + b_std b and every weight and bias is N(0, 1).
 
         OPTIONS:
-          --activation <name> Nonlinearity: relu or erf.
+          --activation <name> Nonlinearity: relu, erf, tanh, softplus or gelu.
+                              relu and erf use closed forms, the others a
+                              64-point Gauss-Hermite rule per dimension.
           --depth <L>         Number of hidden layers, 1 to 6.
           --w-std <x>         Weight standard deviation sigma_w (not its square), > 0.
           --b-std <y>         Bias standard deviation sigma_b, >= 0.
@@ -117,7 +119,7 @@ struct CommandLineTests {
     static let spectrumHelp = """
         OVERVIEW: Print the Funk-Hecke eigenvalues of a kernel on the sphere.
 
-        USAGE: spectral-check spectrum --activation relu|erf --depth <L> --w-std <x>
+        USAGE: spectral-check spectrum --activation <name> --depth <L> --w-std <x>
                                        --b-std <y> --dim <d> --degrees <K> [--kind ntk|nngp]
 
         Prints one line per degree k = 0..K: k, the multiplicity N(d, k) and the
@@ -126,7 +128,9 @@ struct CommandLineTests {
         sum_k N(d, k) mu_k = kappa(1).
 
         OPTIONS:
-          --activation <name> Nonlinearity: relu or erf.
+          --activation <name> Nonlinearity: relu, erf, tanh, softplus or gelu.
+                              relu and erf use closed forms, the others a
+                              64-point Gauss-Hermite rule per dimension.
           --depth <L>         Number of hidden layers, 1 to 6.
           --w-std <x>         Weight standard deviation sigma_w (not its square), > 0.
           --b-std <y>         Bias standard deviation sigma_b, >= 0.
@@ -163,7 +167,7 @@ struct CommandLineTests {
 
     @Test("bad spectrum value exits 2", arguments: [
         ("--depth", "0"), ("--depth", "7"), ("--depth", "1.5"), ("--w-std", "-1"), ("--w-std", "0"),
-        ("--w-std", "nan"), ("--w-std", "inf"), ("--b-std", "-0.1"), ("--activation", "tanh"),
+        ("--w-std", "nan"), ("--w-std", "inf"), ("--b-std", "-0.1"), ("--activation", "sigmoid"),
         ("--kind", "gp"), ("--dim", "1"), ("--degrees", "-1"), ("--degrees", "2001"),
     ])
     func badSpectrumValue(option: String, value: String) throws {
@@ -184,7 +188,7 @@ struct CommandLineTests {
         #expect(SpectralCheckCommand.main(base) == 2, "missing --inputs")
         #expect(SpectralCheckCommand.main(base + withInputs + ["extra.csv"]) == 2, "positional argument")
         #expect(SpectralCheckCommand.main(base + ["--inputs", folder.file("absent.csv")]) == 2, "missing file")
-        for (option, value) in [("--activation", "tanh"), ("--depth", "0"), ("--w-std", "-1")] {
+        for (option, value) in [("--activation", "sigmoid"), ("--depth", "0"), ("--w-std", "-1")] {
             let arguments = Self.replacing(option, with: value, in: base) + withInputs
             #expect(SpectralCheckCommand.main(arguments) == 2, "\(arguments)")
         }

@@ -94,9 +94,9 @@ struct RejectionCase: Sendable, CustomTestStringConvertible {
                 + "ntk-at-init, damped-deviations, main-bound, width-exponent, sample-exponent, "
                 + "effective-rank"]),
         RejectionCase(
-            name: "unknown activation", path: ["architecture", "activation"], json: "\"tanh\"",
+            name: "unknown activation", path: ["architecture", "activation"], json: "\"sigmoid\"",
             key: "architecture.activation",
-            fragments: ["invalid value \"tanh\"; allowed values are relu, erf"]),
+            fragments: ["invalid value \"sigmoid\"; allowed values are relu, erf, tanh, softplus, gelu"]),
         RejectionCase(
             name: "control not allowed for trace-identity", path: ["control"], json: "\"mean-field\"",
             key: "control", fragments: ["invalid value \"mean-field\"; allowed values are nngp"]),

@@ -80,14 +80,16 @@ enum HelpText {
     static let kernel = """
     OVERVIEW: Print the NTK or NNGP Gram matrix of the rows of an input file as CSV.
 
-    USAGE: spectral-check kernel --activation relu|erf --depth <L> --w-std <x>
+    USAGE: spectral-check kernel --activation <name> --depth <L> --w-std <x>
                                  --b-std <y> [--kind ntk|nngp] --inputs <file>
 
     The network is fully connected in the NTK parameterization: layer 1 is
     (w_std / sqrt(d)) W x + b_std b and every weight and bias is N(0, 1).
 
     OPTIONS:
-      --activation <name> Nonlinearity: relu or erf.
+      --activation <name> Nonlinearity: relu, erf, tanh, softplus or gelu.
+                          relu and erf use closed forms, the others a
+                          64-point Gauss-Hermite rule per dimension.
       --depth <L>         Number of hidden layers, 1 to 6.
       --w-std <x>         Weight standard deviation sigma_w (not its square), > 0.
       --b-std <y>         Bias standard deviation sigma_b, >= 0.
@@ -100,7 +102,7 @@ enum HelpText {
     static let spectrum = """
     OVERVIEW: Print the Funk-Hecke eigenvalues of a kernel on the sphere.
 
-    USAGE: spectral-check spectrum --activation relu|erf --depth <L> --w-std <x>
+    USAGE: spectral-check spectrum --activation <name> --depth <L> --w-std <x>
                                    --b-std <y> --dim <d> --degrees <K> [--kind ntk|nngp]
 
     Prints one line per degree k = 0..K: k, the multiplicity N(d, k) and the
@@ -109,7 +111,9 @@ enum HelpText {
     sum_k N(d, k) mu_k = kappa(1).
 
     OPTIONS:
-      --activation <name> Nonlinearity: relu or erf.
+      --activation <name> Nonlinearity: relu, erf, tanh, softplus or gelu.
+                          relu and erf use closed forms, the others a
+                          64-point Gauss-Hermite rule per dimension.
       --depth <L>         Number of hidden layers, 1 to 6.
       --w-std <x>         Weight standard deviation sigma_w (not its square), > 0.
       --b-std <y>         Bias standard deviation sigma_b, >= 0.
