@@ -162,6 +162,14 @@ enum PropertyFixture {
             extra: [("target", zonalTarget), ("learningRate", "0.05")])
     }
 
+    static func stepSizeOrder(id: String = "test-step-order") throws -> JSONValue {
+        try property(
+            id: id, predicate: "step-size-order",
+            tolerance: "{\"ratioAllowance\": 0.25, \"reason\": \"second-order term\"}",
+            control: "unstable-step", ci: grid(widths: [128], sampleSizes: [40], seeds: 1), times: "[0.5, 1.0]",
+            extra: [("target", zonalTarget), ("learningRate", "0.1")])
+    }
+
     static func sampleExponent(id: String = "test-sample") throws -> JSONValue {
         try property(
             id: id, predicate: "sample-exponent",

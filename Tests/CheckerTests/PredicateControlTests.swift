@@ -57,6 +57,11 @@ struct PredicateFixtureCase: Sendable, CustomTestStringConvertible {
                              caseCount: 4) {
             try PropertyFixture.dampedDeviations()
         },
+        // One ratio case at each of the two times.
+        PredicateFixtureCase(name: "step-size-order", predicate: .stepSizeOrder, control: .unstableStep,
+                             caseCount: 2) {
+            try PropertyFixture.stepSizeOrder()
+        },
         // Two slope cases at the one time.
         PredicateFixtureCase(name: "sample-exponent", predicate: .sampleExponent, control: .nngp,
                              caseCount: 2) {

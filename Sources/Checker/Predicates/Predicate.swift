@@ -35,6 +35,7 @@ public enum PredicateEngine {
         case .widthExponent: return try WidthExponentPredicate.evaluate(experiment, context)
         case .sampleExponent: return try SampleExponentPredicate.evaluate(experiment, context)
         case .effectiveRank: return try EffectiveRankPredicate.evaluate(experiment, context)
+        case .stepSizeOrder: return try StepSizeOrderPredicate.evaluate(experiment, context)
         }
     }
 }

@@ -22,16 +22,19 @@ public enum PredicateKind: String, CaseIterable, Sendable, Codable {
     case sampleExponent = "sample-exponent"
     /// Tr(G_0)/λ_max(G_0) is flat in n and close to E K(x, x)/λ_1.
     case effectiveRank = "effective-rank"
+    /// Gradient descent approaches gradient flow at first order: halving the
+    /// step halves the distance between trajectories.
+    case stepSizeOrder = "step-size-order"
 
     /// The negative controls that make sense for this predicate.
     public var allowedControls: [ControlKind] {
         switch self {
         case .mainBound, .widthExponent: return [.meanField, .nngp]
+        case .stepSizeOrder: return [.unstableStep]
         default: return [.nngp]
         }
     }
 
-    /// Tolerance keys this predicate reads, with their allowed ranges.
     /// Tolerance keys this predicate reads, with their allowed ranges. The
     /// ranges exclude values that would make a check vacuous, for example a
     /// relative tolerance of 1 on an identity that holds to rounding.
@@ -44,12 +47,13 @@ public enum PredicateKind: String, CaseIterable, Sendable, Codable {
         case .mainBound: return [("standardErrors", 0...10)]
         case .widthExponent, .sampleExponent: return [("exponentAllowance", 0...0.2), ("confidence", 0.5...0.9999)]
         case .effectiveRank: return [("relative", 0...0.3)]
+        case .stepSizeOrder: return [("ratioAllowance", 0...0.5)]
         }
     }
 
     var needsTraining: Bool {
         switch self {
-        case .dampedDeviations, .mainBound, .widthExponent: return true
+        case .dampedDeviations, .mainBound, .widthExponent, .stepSizeOrder: return true
         default: return false
         }
     }
@@ -62,6 +66,8 @@ public enum ControlKind: String, CaseIterable, Sendable, Codable {
     case meanField = "mean-field"
     /// The NNGP kernel stands where the NTK belongs.
     case nngp
+    /// Gradient descent steps past the stability limit: η λ_max(G_0/n) = 2.5.
+    case unstableStep = "unstable-step"
 }
 
 /// A named run size.
