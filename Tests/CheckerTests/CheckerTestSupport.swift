@@ -170,6 +170,13 @@ enum PropertyFixture {
             extra: [("target", zonalTarget), ("learningRate", "0.1")])
     }
 
+    static func parity(id: String = "test-parity") throws -> JSONValue {
+        try property(
+            id: id, predicate: "parity",
+            tolerance: "{\"vanishing\": 1e-10, \"reason\": \"quadrature accuracy\"}",
+            control: "added-bias", extra: [("maxDegree", "9")])
+    }
+
     static func sampleExponent(id: String = "test-sample") throws -> JSONValue {
         try property(
             id: id, predicate: "sample-exponent",

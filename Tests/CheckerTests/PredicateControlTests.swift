@@ -62,6 +62,10 @@ struct PredicateFixtureCase: Sendable, CustomTestStringConvertible {
                              caseCount: 2) {
             try PropertyFixture.stepSizeOrder()
         },
+        // The declared kernel and its two contrasts.
+        PredicateFixtureCase(name: "parity", predicate: .parity, control: .addedBias, caseCount: 3) {
+            try PropertyFixture.parity()
+        },
         // Two slope cases at the one time.
         PredicateFixtureCase(name: "sample-exponent", predicate: .sampleExponent, control: .nngp,
                              caseCount: 2) {
@@ -265,6 +269,27 @@ struct PredicateControlTests {
         let result = try run(document)
         #expect(result.verdict == .error)
         #expect(result.errorMessage == "property sampled: funk-hecke needs a circle or sphere product rule")
+    }
+
+    @Test("parity needs a bias-free ReLU layer")
+    func parityOnDeeperKernel() throws {
+        let document = try PropertyFixture.parity(id: "deep")
+            .setting(path: ["architecture", "depth"], to: .number(2, isInteger: true))
+        let result = try run(document)
+        #expect(result.verdict == .error)
+        #expect(result.errorMessage == "property deep: parity needs one hidden ReLU layer without bias "
+            + "(depth 1, biasStd 0)")
+    }
+
+    // The step stays fixed, so only the ratio of the trajectories' distances
+    // is tested; a zero allowance demands exactly 2, which no run gives.
+    @Test("step-size-order with zero allowance fails")
+    func zeroRatioAllowance() throws {
+        let document = try PropertyFixture.stepSizeOrder(id: "exact-two")
+            .setting(path: ["tolerance", "ratioAllowance"], to: .number(0, isInteger: false))
+        let result = try run(document)
+        #expect(result.verdict == .violation)
+        #expect(result.outcome.cases.allSatisfy { !$0.passed })
     }
 
     @Test("funk-hecke degree beyond the coarse rule")

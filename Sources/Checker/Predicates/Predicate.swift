@@ -36,6 +36,7 @@ public enum PredicateEngine {
         case .sampleExponent: return try SampleExponentPredicate.evaluate(experiment, context)
         case .effectiveRank: return try EffectiveRankPredicate.evaluate(experiment, context)
         case .stepSizeOrder: return try StepSizeOrderPredicate.evaluate(experiment, context)
+        case .parity: return try ParityPredicate.evaluate(experiment, context)
         }
     }
 }

@@ -25,12 +25,16 @@ public enum PredicateKind: String, CaseIterable, Sendable, Codable {
     /// Gradient descent approaches gradient flow at first order: halving the
     /// step halves the distance between trajectories.
     case stepSizeOrder = "step-size-order"
+    /// One bias-free hidden ReLU layer has μ_k = 0 for odd k ≥ 3 on the
+    /// sphere; a bias or a second layer makes them positive.
+    case parity
 
     /// The negative controls that make sense for this predicate.
     public var allowedControls: [ControlKind] {
         switch self {
         case .mainBound, .widthExponent: return [.meanField, .nngp]
         case .stepSizeOrder: return [.unstableStep]
+        case .parity: return [.addedBias]
         default: return [.nngp]
         }
     }
@@ -48,6 +52,7 @@ public enum PredicateKind: String, CaseIterable, Sendable, Codable {
         case .widthExponent, .sampleExponent: return [("exponentAllowance", 0...0.2), ("confidence", 0.5...0.9999)]
         case .effectiveRank: return [("relative", 0...0.3)]
         case .stepSizeOrder: return [("ratioAllowance", 0...0.5)]
+        case .parity: return [("vanishing", 0...1e-6)]
         }
     }
 
@@ -68,6 +73,8 @@ public enum ControlKind: String, CaseIterable, Sendable, Codable {
     case nngp
     /// Gradient descent steps past the stability limit: η λ_max(G_0/n) = 2.5.
     case unstableStep = "unstable-step"
+    /// A bias of standard deviation 0.5 is added to the declared kernel.
+    case addedBias = "added-bias"
 }
 
 /// A named run size.
