@@ -209,15 +209,17 @@ enum PropertyFixture {
             ("target", zonalTarget), ("learningRate", "0.05"), ("delta", "0.05"),
             ("calibration", grid(widths: [64, 256], sampleSizes: [50], seeds: 2)),
         ]
-        if let widthConstant {
-            extra.append(("constants",
-                          "{\"widthConstant\": \(widthConstant), \"sampleConstant\": \(sampleConstant)}"))
-        }
-        return try property(
+        let document = try property(
             id: id, predicate: "main-bound",
             tolerance: "{\"standardErrors\": 3.0, \"reason\": \"calibration spread\"}",
             control: "mean-field", ci: grid(widths: [1024], sampleSizes: [200], seeds: 2),
             times: "[0.5, 1.0]", extra: extra)
+        guard let widthConstant else { return document }
+        let fingerprint = try #require(Calibration.fingerprint(ofDocument: document))
+        let constants = try JSONValue.parse(
+            "{\"widthConstant\": \(widthConstant), \"sampleConstant\": \(sampleConstant), "
+                + "\"fingerprint\": \"\(fingerprint)\"}")
+        return document.setting(path: ["constants"], to: constants)
     }
 }
 

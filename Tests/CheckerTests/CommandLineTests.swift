@@ -335,6 +335,31 @@ struct CommandLineTests {
         #expect(result.status == 2)
     }
 
+    // Editing a calibrated file invalidates its constants; run must reject
+    // them and calibrate must replace them.
+    @Test("calibrate replaces stale constants")
+    func calibrateStaleConstants() throws {
+        let document = try PropertyFixture.mainBound(id: "stale")
+            .setting(path: ["learningRate"], to: .number(0.04, isInteger: false))
+        let file = try folder.write(document, named: "stale.json")
+        #expect(throws: PropertyFileError.self) { try PropertyLoader.load(file: file) }
+        let (runStatus, _, runErrors) = try spawn(runArguments([file]))
+        #expect(runStatus == 2)
+        #expect(runErrors.contains("the constants were calibrated for another configuration"), "\(runErrors)")
+        let (status, output, _) = try spawn(["calibrate", "--seed", "5", file])
+        #expect(status == 0, "output: \(output)")
+        let spec = try PropertyLoader.load(file: file)
+        #expect(spec.constants?.fingerprint == Calibration.fingerprint(ofDocument: try JSONValue.parse(
+            try String(contentsOfFile: file, encoding: .utf8))))
+    }
+
+    @Test("constants without fingerprint rejected")
+    func constantsWithoutFingerprint() throws {
+        let document = try PropertyFixture.mainBound(id: "bare").setting(path: ["constants", "fingerprint"], to: nil)
+        let file = try folder.write(document, named: "bare.json")
+        #expect(throws: PropertyFileError.self) { try PropertyLoader.load(file: file) }
+    }
+
     @Test("calibrate stores constants in the file")
     func calibrateStoresConstants() throws {
         let document = try PropertyFixture.mainBound(id: "to-calibrate", widthConstant: nil)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// Stores calibrated constants in a property file.
-enum Calibration {
+public enum Calibration {
     /// The keys whose values the constants depend on.
     static let fingerprintKeys = ["predicate", "architecture", "distribution", "target", "learningRate",
                                   "times", "delta", "tolerance", "calibration"]
@@ -19,6 +19,22 @@ enum Calibration {
             hash = hash &* 0x0000_0100_0000_01b3
         }
         return String(hash, radix: 16)
+    }
+
+    /// Returns the fingerprint of a property document, or nil when it is not
+    /// a JSON object.
+    public static func fingerprint(ofDocument document: JSONValue) -> String? {
+        guard case let .object(pairs) = document else { return nil }
+        return fingerprint(StrictObject(pairs, path: "", file: "", propertyID: nil))
+    }
+
+    /// Returns the fingerprint of the property file at `path`.
+    static func fingerprint(of path: String) throws -> String {
+        let document = try JSONValue.parse(try String(contentsOfFile: path, encoding: .utf8))
+        guard case let .object(pairs) = document else {
+            throw PropertyFileError(file: path, propertyID: nil, key: nil, message: "expected a JSON object at the top level")
+        }
+        return fingerprint(StrictObject(pairs, path: "", file: path, propertyID: nil))
     }
 
     /// Rewrites `file` with a `constants` object holding the constants, the

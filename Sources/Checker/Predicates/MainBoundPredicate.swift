@@ -139,7 +139,8 @@ enum MainBoundPredicate {
         let z = spec.tolerance("standardErrors")
         let constants = BoundConstants(
             widthConstant: widthRatios.max()! + z * Statistics.standardDeviation(widthRatios),
-            sampleConstant: sampleRatios.max()! + z * Statistics.standardDeviation(sampleRatios))
+            sampleConstant: sampleRatios.max()! + z * Statistics.standardDeviation(sampleRatios),
+            fingerprint: try Calibration.fingerprint(of: experiment.spec.file))
         return (constants, index)
     }
 }

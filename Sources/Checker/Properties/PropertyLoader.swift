@@ -10,9 +10,11 @@ public enum PropertyLoader {
 
     /// Loads every `.json` file under the given paths (files or folders,
     /// folders read non-recursively in name order).
+    /// Pass `checksConstants: false` to skip the stored constants, as
+    /// `calibrate` does before it replaces them.
     /// - Throws: `PropertyFileError` for the first invalid file, or when two
     ///   files declare the same id.
-    public static func load(paths: [String]) throws -> [PropertySpec] {
+    public static func load(paths: [String], checksConstants: Bool = true) throws -> [PropertySpec] {
         var files: [String] = []
         for path in paths {
             var isDirectory: ObjCBool = false
@@ -31,7 +33,7 @@ public enum PropertyLoader {
         }
         var specs: [PropertySpec] = []
         for file in files {
-            let spec = try load(file: file)
+            let spec = try load(file: file, checksConstants: checksConstants)
             if let other = specs.first(where: { $0.id == spec.id }) {
                 throw PropertyFileError(file: file, propertyID: spec.id, key: "id",
                                         message: "duplicate id; \(other.file) already declares it")
@@ -41,8 +43,10 @@ public enum PropertyLoader {
         return specs
     }
 
-    /// Loads and validates one property file.
-    public static func load(file: String) throws -> PropertySpec {
+    /// Loads and validates one property file. Stored main-bound constants
+    /// must carry the fingerprint of the configuration they were fitted
+    /// for, unless `checksConstants` is false, which ignores them.
+    public static func load(file: String, checksConstants: Bool = true) throws -> PropertySpec {
         guard let data = FileManager.default.contents(atPath: file) else {
             throw PropertyFileError(file: file, propertyID: nil, key: nil, message: "file not found or not readable")
         }
@@ -58,10 +62,10 @@ public enum PropertyLoader {
         guard case let .object(pairs) = document else {
             throw PropertyFileError(file: file, propertyID: nil, key: nil, message: "expected a JSON object at the top level")
         }
-        return try parse(StrictObject(pairs, path: "", file: file, propertyID: nil))
+        return try parse(StrictObject(pairs, path: "", file: file, propertyID: nil), checksConstants: checksConstants)
     }
 
-    static func parse(_ root: StrictObject) throws -> PropertySpec {
+    static func parse(_ root: StrictObject, checksConstants: Bool = true) throws -> PropertySpec {
         var root = root
         let id = try root.string("id")
         guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "-") }) else {
@@ -101,7 +105,7 @@ public enum PropertyLoader {
         }
         let calibration = root.has("calibration") ? try parseGrid(try root.object("calibration"), predicate: predicate) : nil
         var constants: BoundConstants?
-        if root.has("constants") { constants = try parseConstants(try root.object("constants")) }
+        if checksConstants && root.has("constants") { constants = try parseConstants(try root.object("constants")) }
         if predicate == .mainBound && calibration == nil {
             throw root.error("calibration", "missing required key; main-bound needs a calibration grid")
         }
@@ -206,8 +210,10 @@ public enum PropertyLoader {
     static func parseConstants(_ object: StrictObject) throws -> BoundConstants {
         try object.rejectUnknownKeys(allowed: ["widthConstant", "sampleConstant", "grid", "baseSeed", "seeds",
                                                "version", "calibratedAt", "cases", "fingerprint"])
+        // The fingerprint is required, so constants cannot outlive an edit of
+        // the configuration they were fitted for.
         return BoundConstants(widthConstant: try object.double("widthConstant", in: 0...1e9),
                               sampleConstant: try object.double("sampleConstant", in: 0...1e9),
-                              fingerprint: object.has("fingerprint") ? try object.string("fingerprint") : nil)
+                              fingerprint: try object.string("fingerprint"))
     }
 }

@@ -143,11 +143,10 @@ public enum TargetSpec: Sendable, Equatable {
 public struct BoundConstants: Sendable, Equatable {
     public var widthConstant: Double
     public var sampleConstant: Double
-    /// The configuration fingerprint the constants were fitted for; nil in
-    /// files written before fingerprints existed.
-    public var fingerprint: String?
+    /// The fingerprint of the configuration the constants were fitted for.
+    public var fingerprint: String
 
-    public init(widthConstant: Double, sampleConstant: Double, fingerprint: String? = nil) {
+    public init(widthConstant: Double, sampleConstant: Double, fingerprint: String) {
         self.widthConstant = widthConstant
         self.sampleConstant = sampleConstant
         self.fingerprint = fingerprint
