@@ -79,8 +79,8 @@ struct PredicateFixtureCase: Sendable, CustomTestStringConvertible {
                              caseCount: 2) {
             try PropertyFixture.widthExponent()
         },
-        // Two seeds at each of the two times.
-        PredicateFixtureCase(name: "main-bound", predicate: .mainBound, control: .meanField, caseCount: 4) {
+        // Two seeds, each with a stability case and a case at each of the two times.
+        PredicateFixtureCase(name: "main-bound", predicate: .mainBound, control: .meanField, caseCount: 6) {
             try PropertyFixture.mainBound()
         },
     ]
@@ -199,7 +199,8 @@ struct PredicateControlTests {
         #expect(result.outcome.figures["C_n"] == 0.7)
         // ε(t) = t (1 + t) (0.7/√1024 + 0.7 √(log 40 / 200)) at t = 0.5 and 1.
         let base = 0.7 / 1024.0.squareRoot() + 0.7 * (log(2 / 0.05) / 200).squareRoot()
-        let bounds = result.outcome.cases.map(\.bound)
+        let boundCases = result.outcome.cases.filter { !$0.label.hasSuffix("step stability") }
+        let bounds = boundCases.map(\.bound)
         #expect(bounds.count == 4)
         for (bound, time) in zip(bounds, [0.5, 1.0, 0.5, 1.0]) {
             let expected = time * (1 + time) * base
@@ -215,11 +216,43 @@ struct PredicateControlTests {
         let document = try PropertyFixture.mainBound(id: "tiny", widthConstant: 1e-6, sampleConstant: 1e-6)
         let result = try run(document)
         #expect(result.verdict == .violation)
-        #expect(result.outcome.cases.count == 4)
-        #expect(result.outcome.cases.allSatisfy { !$0.passed }, "every gap exceeds a 1e-6 envelope")
+        let boundCases = result.outcome.cases.filter { !$0.label.hasSuffix("step stability") }
+        #expect(boundCases.count == 4)
+        #expect(boundCases.allSatisfy { !$0.passed }, "every gap exceeds a 1e-6 envelope")
         let lines = ReportWriter.failureLines(try ResultFixture.run([result]))
         #expect(lines.filter { $0.hasPrefix("tiny: FAILED m=1024 n=200 t=") }.count == 4)
         #expect(lines.last == "  replay: \(result.replayCommand)")
+    }
+
+    // Constants this large put ε(t) above the frozen gap at every time, so
+    // no case could fail and the property is an error, not a pass.
+    @Test("main-bound with vacuous constants is an error")
+    func vacuousConstants() throws {
+        let document = try PropertyFixture.mainBound(id: "vacuous", widthConstant: 100, sampleConstant: 100)
+        let result = try run(document)
+        #expect(result.verdict == .error)
+        #expect(result.errorMessage?.hasPrefix("property vacuous: ε(t) is at or above the frozen gap") == true,
+                "\(result.errorMessage ?? "")")
+    }
+
+    // The top eigenvalue of Θ_n/n is near μ_0 = 1 for this kernel on S², so
+    // η = 3 puts η λ_max well past the stability limit 2.
+    @Test("main-bound past the stability limit fails")
+    func unstableMainBound() throws {
+        let document = try PropertyFixture.mainBound(id: "unstable")
+            .setting(path: ["learningRate"], to: .number(3, isInteger: false))
+            .setting(path: ["times"], to: try JSONValue.parse("[3.0, 6.0]"))
+        let file = try folder.write(document, named: "unstable.json")
+        // Re-fingerprint the constants for the edited configuration.
+        let edited = try JSONValue.parse(try String(contentsOfFile: file, encoding: .utf8))
+        let fingerprint = try #require(Calibration.fingerprint(ofDocument: edited))
+        let spec = try PropertyLoader.load(file: try folder.write(
+            edited.setting(path: ["constants", "fingerprint"], to: .string(fingerprint)), named: "unstable.json"))
+        let result = try #require(QuietRunner().run([spec]).properties.first)
+        let stability = result.outcome.cases.filter { $0.label.hasSuffix("step stability") }
+        #expect(stability.count == 2)
+        #expect(stability.allSatisfy { !$0.passed && $0.measured >= 2 }, "\(stability.map(\.measured))")
+        #expect(result.verdict != .pass)
     }
 
     // The eigenvalue sum from dsyevd and the weighted diagonal round

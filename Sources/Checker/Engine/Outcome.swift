@@ -105,6 +105,7 @@ public struct PredicateOutcome: Sendable, Codable {
     /// Named figures for the report, for example "effective rank (reference)".
     public var figures: [String: Double] = [:]
     public var plots: [Plot] = []
+    /// Sentences for the report, such as where a bound's stopping time fell.
     public var notes: [String] = []
 
     public init() {}

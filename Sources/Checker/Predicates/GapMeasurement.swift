@@ -23,6 +23,9 @@ public struct GapMeasurement: Sendable, Codable {
     public var gapOutsideTraining: Double?
     public var widthPartOutsideTraining: Double?
     public var samplePartOutsideTraining: Double?
+    /// ‖r_0 − e^{−tT} r_0‖ / ‖r_0‖, the gap of a network that never moves.
+    /// A bound at or above it cannot tell kernel dynamics from no learning.
+    public var frozenGap: Double
     /// ‖θ_t − θ_0‖.
     public var parameterDistance: Double
     /// ‖P_k r_t‖ / ‖P_k r_0‖ for the reported eigenspaces P_k, and e^{−λ_k t}.
@@ -71,6 +74,9 @@ struct TrainedCase {
     var sampleSize: Int
     var seed: UInt64
     var initialNorm: Double
+    /// η λ_max(Θ_n / n) of the analytic training Gram; gradient descent is
+    /// stable on the kernel dynamics only below 2.
+    var stepProduct: Double
     var measurements: [GapMeasurement]
     /// The eigenspaces in `modeRatios`.
     var modes: [Eigenspace]
@@ -127,6 +133,7 @@ enum GapMeasurer {
                 gap: q.norm(zip(rt, kernelFlow).map { $0 - $1 }) / r0Norm,
                 widthPart: q.norm(zip(rt, infinite).map { $0 - $1 }) / r0Norm,
                 samplePart: q.norm(zip(infinite, kernelFlow).map { $0 - $1 }) / r0Norm,
+                frozenGap: q.norm(zip(r0, kernelFlow).map { $0 - $1 }) / r0Norm,
                 parameterDistance: snapshot.parameterDistance,
                 modeRatios: modes.map { $0.norm(coefficients) / $0.norm(initialCoefficients) },
                 modePredictions: modes.map { exp(-$0.eigenvalue * t) })
@@ -142,6 +149,7 @@ enum GapMeasurer {
             if times.contains(snapshot.requestedTime) { measurements.append(m) }
         }
         return TrainedCase(width: width, sampleSize: n, seed: seed, initialNorm: r0Norm,
+                           stepProduct: spec.learningRate! * (flow.eigenvalues.first ?? 0),
                            measurements: measurements, modes: modes, plotMeasurements: plotMeasurements)
     }
 

@@ -13,6 +13,15 @@ import Theory
 ///
 /// On digits the gap is also checked on the images outside the training set.
 ///
+/// The check stops at the stopping time: a case at time t counts only while
+/// ε(t) is below the frozen gap ‖r_0 − e^{−tT} r_0‖/‖r_0‖, the gap of a
+/// network that never moves, because past it the bound no longer separates
+/// kernel dynamics from no learning. The report names the stopping time of
+/// each case, and a property with no checkable case is an error. Each
+/// trained case also requires η λ_max(Θ_n/n) < 2, the stability limit of
+/// gradient descent on the kernel dynamics, since past it the recorded run
+/// does not approximate gradient flow.
+///
 /// Negative controls: a mean-field readout, which leaves the kernel regime,
 /// or the NNGP in place of the NTK in e^{−tT}.
 enum MainBoundPredicate {
@@ -30,6 +39,7 @@ enum MainBoundPredicate {
         var outcome = PredicateOutcome()
         var representative: TrainedCase?
         var index = 0
+        var skipped = 0
         for width in context.grid.widths {
             for n in context.grid.sampleSizes {
                 for s in 0..<context.grid.seedCount {
@@ -37,8 +47,17 @@ enum MainBoundPredicate {
                     index += 1
                     let trained = try GapMeasurer.run(experiment, width: width, sampleSize: n, seed: seed,
                                                       times: spec.times, context: context, forPlots: true)
+                    outcome.cases.append(CaseResult(
+                        label: "m=\(width) n=\(n) step stability", seed: seed, measured: trained.stepProduct,
+                        bound: 2, statement: "η λ_max(Θ_n/n) < 2", passes: { $0 < $1 }))
+                    var stoppedAt: Double?
                     for m in trained.measurements {
                         let bound = envelope(constants, time: m.time, width: width, sampleSize: n, delta: spec.delta)
+                        if bound >= m.frozenGap {
+                            stoppedAt = stoppedAt ?? m.time
+                            skipped += 1
+                            continue
+                        }
                         outcome.cases.append(CaseResult(
                             label: "m=\(width) n=\(n) t=\(short(m.time))", seed: seed, measured: m.gap, bound: bound,
                             statement: "‖r_t − e^{−tT} r_0‖/‖r_0‖ ≤ ε(t)"))
@@ -49,6 +68,10 @@ enum MainBoundPredicate {
                                 statement: "gap on images outside the training set ≤ ε(t)"))
                         }
                     }
+                    if let stoppedAt {
+                        outcome.notes.append("m=\(width) n=\(n) seed \(seed): stopping time reached at "
+                            + "t=\(short(stoppedAt)), where ε(t) is at or above the frozen gap; later times unchecked")
+                    }
                     if representative == nil || (width >= representative!.width && n >= representative!.sampleSize) {
                         representative = trained
                     }
@@ -56,6 +79,13 @@ enum MainBoundPredicate {
                 }
             }
         }
+        let checked = outcome.cases.filter { !$0.label.hasSuffix("step stability") }.count
+        guard checked > 0 else {
+            throw ExperimentError.unsupported(property: spec.id, reason:
+                "ε(t) is at or above the frozen gap at every requested time, so the bound cannot fail; "
+                    + "request earlier times or widen the calibration grid")
+        }
+        outcome.figures["cases past the stopping time"] = Double(skipped)
         if let representative {
             outcome.plots += plots(spec: spec, trained: representative, constants: constants)
             if let last = representative.measurements.last {
@@ -77,6 +107,7 @@ enum MainBoundPredicate {
             PlotSeries(name: "width part", x: times, y: series.map(\.widthPart), style: .points),
             PlotSeries(name: "sample part", x: times, y: series.map(\.samplePart), style: .points),
             PlotSeries(name: "bound ε(t)", x: times, y: bounds, style: .dashed),
+            PlotSeries(name: "frozen network", x: times, y: series.map(\.frozenGap), style: .dashed),
         ]
         if series.first?.gapOutsideTraining != nil {
             gapSeries.insert(PlotSeries(name: "gap outside training", x: times,

@@ -125,6 +125,9 @@ public enum ReportWriter {
         if !outcome.figures.isEmpty {
             md += "Figures: " + outcome.figures.keys.sorted().map { "\($0) = \(fmt(outcome.figures[$0]!))" }.joined(separator: ", ") + "\n\n"
         }
+        if !outcome.notes.isEmpty {
+            md += "Notes:\n\n" + outcome.notes.map { "- \($0)\n" }.joined() + "\n"
+        }
         return md
     }
 }
