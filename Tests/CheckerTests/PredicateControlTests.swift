@@ -250,7 +250,7 @@ struct PredicateControlTests {
             edited.setting(path: ["constants", "fingerprint"], to: .string(fingerprint)), named: "unstable.json"))
         let result = try #require(QuietRunner().run([spec]).properties.first)
         let stability = result.outcome.cases.filter { $0.label.hasSuffix("step stability") }
-        #expect(stability.count == 2)
+        #expect(stability.count == 2, "\(result.verdict) \(result.errorMessage ?? "")")
         #expect(stability.allSatisfy { !$0.passed && $0.measured >= 2 }, "\(stability.map(\.measured))")
         #expect(result.verdict != .pass)
     }

@@ -84,12 +84,24 @@ struct TrainedCase {
     var plotMeasurements: [GapMeasurement]
 }
 
+/// A learning rate at or past the stability limit η λ_max(Θ_n/n) = 2 of
+/// gradient descent on the kernel dynamics; the run is not started.
+struct UnstableStep: Error, CustomStringConvertible {
+    var stepProduct: Double
+
+    var description: String {
+        "the learning rate gives η λ_max(Θ_n/n) = \(short(stepProduct)), at or past the stability limit 2 "
+            + "of gradient descent; lower learningRate"
+    }
+}
+
 enum GapMeasurer {
     static let reportedModes = 6
     static let plotPoints = 10
 
     /// Trains one network and measures the gap at each requested time, and,
     /// when `forPlots` is set, at `plotPoints` evenly spaced times as well.
+    /// - Throws: `UnstableStep` before training when η λ_max(Θ_n/n) ≥ 2.
     static func run(_ experiment: Experiment, width: Int, sampleSize n: Int, seed: UInt64,
                     times: [Double], context: EvaluationContext, forPlots: Bool = false) throws -> TrainedCase {
         let spec = experiment.spec
@@ -97,6 +109,11 @@ enum GapMeasurer {
         let sample = try experiment.trainingSample(size: n, seed: CaseSeed.substream(seed, "sample"))
         let network = experiment.network(width: width, seed: CaseSeed.substream(seed, "init"),
                                          outputScale: context.outputScale)
+        let flow = try KernelRegressionFlow(trainingGram: spec.kernel.gram(sample.inputs, kind: kind))
+        let stepProduct = spec.learningRate! * (flow.eigenvalues.first ?? 0)
+        if stepProduct >= 2 {
+            throw UnstableStep(stepProduct: stepProduct)
+        }
         let trainer = GradientDescentTrainer(learningRate: spec.learningRate!)
         let last = times.max()!
         let plotTimes = forPlots ? (1...plotPoints).map { last * Double($0) / Double(plotPoints) } : []
@@ -109,7 +126,6 @@ enum GapMeasurer {
         let initial = trajectory.snapshots[0]
         let r0 = initial.evaluationResidual!
         let r0Norm = q.norm(r0)
-        let flow = try KernelRegressionFlow(trainingGram: spec.kernel.gram(sample.inputs, kind: kind))
         let cross = spec.kernel.cross(q.nodes, sample.inputs, kind: kind)
         let initialCoefficients = op.coefficients(r0)
         // Eigenspaces with at least 1% of ‖r_0‖, among the top 3 · reportedModes.
@@ -149,7 +165,7 @@ enum GapMeasurer {
             if times.contains(snapshot.requestedTime) { measurements.append(m) }
         }
         return TrainedCase(width: width, sampleSize: n, seed: seed, initialNorm: r0Norm,
-                           stepProduct: spec.learningRate! * (flow.eigenvalues.first ?? 0),
+                           stepProduct: stepProduct,
                            measurements: measurements, modes: modes, plotMeasurements: plotMeasurements)
     }
 
