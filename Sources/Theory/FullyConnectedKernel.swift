@@ -112,6 +112,31 @@ public struct FullyConnectedKernel: Equatable, Codable, Sendable {
                     symmetric: false, kind: kind)
     }
 
+    /// The largest layer variance at which tanh, softplus and GELU kernels
+    /// are evaluated. Up to it the 64-point Gauss–Hermite rule meets the
+    /// accuracy that `GaussHermiteRule.kernelDefault` states; past it, tanh
+    /// and other steep integrands lose digits quickly (at variance 10 the
+    /// tanh E[φ'φ'] is off by 10% near the diagonal).
+    public static let quadratureVarianceLimit = 3.0
+
+    /// Returns the largest layer variance Σ^l(x, x), l = 1 … depth, of an
+    /// input with squared norm `squaredNorm` in dimension `dimension`.
+    public func largestLayerVariance(squaredNorm: Double, dimension: Int) -> Double {
+        diagonalSequence(squaredNorm: squaredNorm, dimension: dimension).max() ?? 0
+    }
+
+    /// Returns a sentence saying why the Gaussian expectations would be
+    /// inaccurate for inputs of squared norm `squaredNorm`, or nil when they
+    /// are exact (ReLU, erf) or within `quadratureVarianceLimit`.
+    public func quadratureAccuracyProblem(squaredNorm: Double, dimension: Int) -> String? {
+        guard !activation.hasClosedFormExpectations else { return nil }
+        let largest = largestLayerVariance(squaredNorm: squaredNorm, dimension: dimension)
+        guard largest > Self.quadratureVarianceLimit else { return nil }
+        return "the \(activation.rawValue) kernel reaches layer variance \(largest), above the limit "
+            + "\(Self.quadratureVarianceLimit) where its Gauss-Hermite quadrature is accurate; "
+            + "lower the weight or bias standard deviation, or the input norm"
+    }
+
     /// The per-layer variances Σ^l(x, x), l = 1 … depth, of one input with
     /// squared norm `squaredNorm`, and the diagonal E[φ'φ'] of each layer.
     private func diagonalSequence(squaredNorm: Double, dimension: Int) -> [Double] {

@@ -124,8 +124,9 @@ struct CommandLineTests {
 
         Prints one line per degree k = 0..K: k, the multiplicity N(d, k) and the
         eigenvalue mu_k of the integral operator on S^(d-1) with the uniform
-        probability measure, for inputs scaled to norm sqrt(d). Then
-        sum_k N(d, k) mu_k = kappa(1).
+        probability measure, for inputs scaled to norm sqrt(d). The sum
+        sum_k N(d, k) mu_k over all degrees equals kappa(1). Multiplicities
+        below 2^53 print as integers.
 
         OPTIONS:
           --activation <name> Nonlinearity: relu, erf, tanh, softplus or gelu.
@@ -192,6 +193,18 @@ struct CommandLineTests {
             let arguments = Self.replacing(option, with: value, in: base) + withInputs
             #expect(SpectralCheckCommand.main(arguments) == 2, "\(arguments)")
         }
+    }
+
+    // 1e155² overflows Double, so the kernel would print inf and NaN.
+    @Test("overflowing kernel inputs exit 2")
+    func overflowingKernelInputs() throws {
+        let inputs = try folder.write("1e155,0,0\n0,1,0\n", named: "huge.csv")
+        let arguments = ["kernel", "--activation", "erf", "--depth", "1", "--w-std", "1", "--b-std", "0",
+                         "--inputs", inputs]
+        let (status, output, errors) = try spawn(arguments)
+        #expect(status == 2)
+        #expect(output.isEmpty, "stdout: \(output)")
+        #expect(errors.contains("row 1: the kernel overflows to a non-finite value"), "stderr: \(errors)")
     }
 
     @Test("bad run values exit 2 before running", arguments: [

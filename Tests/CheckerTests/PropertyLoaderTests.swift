@@ -98,6 +98,11 @@ struct RejectionCase: Sendable, CustomTestStringConvertible {
             key: "architecture.activation",
             fragments: ["invalid value \"sigmoid\"; allowed values are relu, erf, tanh, softplus, gelu"]),
         RejectionCase(
+            name: "tanh past the quadrature variance limit", path: ["architecture"],
+            json: #"{"family": "fc", "activation": "tanh", "depth": 2, "weightStd": 3.0, "biasStd": 0.0}"#,
+            key: "architecture",
+            fragments: ["the tanh kernel reaches layer variance 9.0, above the limit 3.0"]),
+        RejectionCase(
             name: "control not allowed for trace-identity", path: ["control"], json: "\"mean-field\"",
             key: "control", fragments: ["invalid value \"mean-field\"; allowed values are nngp"]),
         RejectionCase(

@@ -107,8 +107,9 @@ enum HelpText {
 
     Prints one line per degree k = 0..K: k, the multiplicity N(d, k) and the
     eigenvalue mu_k of the integral operator on S^(d-1) with the uniform
-    probability measure, for inputs scaled to norm sqrt(d). Then
-    sum_k N(d, k) mu_k = kappa(1).
+    probability measure, for inputs scaled to norm sqrt(d). The sum
+    sum_k N(d, k) mu_k over all degrees equals kappa(1). Multiplicities
+    below 2^53 print as integers.
 
     OPTIONS:
       --activation <name> Nonlinearity: relu, erf, tanh, softplus or gelu.

@@ -156,8 +156,21 @@ public enum SpectralCheckCommand {
         if parsed.flags.contains("--help") { print(HelpText.kernel); return 0 }
         if let extra = parsed.positional.first { throw UsageError("unexpected argument \"\(extra)\"; pass the file with --inputs") }
         let (kernel, kind) = try kernelArguments(parsed, command: "kernel")
-        let inputs = try MatrixFile.read(path: try parsed.required("--inputs", command: "kernel"))
+        let path = try parsed.required("--inputs", command: "kernel")
+        let inputs = try MatrixFile.read(path: path)
+        for row in 0..<inputs.rows {
+            let squaredNorm = BLAS.dot(inputs.row(row), inputs.row(row))
+            if let problem = kernel.quadratureAccuracyProblem(squaredNorm: squaredNorm, dimension: inputs.columns) {
+                throw UsageError("\(path): row \(row + 1): \(problem)")
+            }
+        }
         let gram = kernel.gram(inputs, kind: kind)
+        // Finite inputs can still overflow, for example a squared norm past
+        // Double's range, so the output is checked before it is printed.
+        if let row = (0..<gram.rows).first(where: { i in (0..<gram.columns).contains { !gram[i, $0].isFinite } }) {
+            throw UsageError("\(path): row \(row + 1): the kernel overflows to a non-finite value; "
+                + "rescale the inputs")
+        }
         var out = ""
         for i in 0..<gram.rows {
             out += (0..<gram.columns).map { "\(gram[i, $0])" }.joined(separator: ",") + "\n"
@@ -175,9 +188,22 @@ public enum SpectralCheckCommand {
         let (kernel, kind) = try kernelArguments(parsed, command: "spectrum")
         let d = try parsed.int("--dim", command: "spectrum", range: 2...100_000)
         let degrees = try parsed.int("--degrees", command: "spectrum", range: 0...2000)
-        let values = try SphereSpectrum.eigenvalues(of: kernel, kind: kind, dimension: d, maxDegree: degrees)
+        if let problem = kernel.quadratureAccuracyProblem(squaredNorm: Double(d), dimension: d) {
+            throw UsageError(problem)
+        }
+        let values: [SphericalEigenvalue]
+        do {
+            values = try SphereSpectrum.eigenvalues(of: kernel, kind: kind, dimension: d, maxDegree: degrees)
+        } catch let error as NumericalError {
+            throw UsageError("the spectrum could not be computed for --w-std \(kernel.weightStd) "
+                + "--b-std \(kernel.biasStd) --dim \(d): \(error)")
+        }
         print("k,N(d;k),mu_k")
-        for v in values { print("\(v.degree),\(v.multiplicity),\(v.eigenvalue)") }
+        for v in values {
+            // N(d, k) is an integer; Double holds it exactly below 2^53.
+            let multiplicity = v.multiplicity < 0x1p53 ? "\(Int(v.multiplicity.rounded()))" : "\(v.multiplicity)"
+            print("\(v.degree),\(multiplicity),\(v.eigenvalue)")
+        }
         return 0
     }
 }

@@ -78,6 +78,10 @@ public enum PropertyLoader {
         if statement.trimmingCharacters(in: .whitespaces).isEmpty { throw root.error("statement", "must not be empty") }
         let kernel = try parseArchitecture(try root.object("architecture"))
         let distribution = try parseDistribution(try root.object("distribution"))
+        if let problem = kernel.quadratureAccuracyProblem(squaredNorm: distribution.inputSquaredNorm,
+                                                          dimension: distribution.dimension) {
+            throw root.error("architecture", problem)
+        }
         let target = root.has("target") ? try parseTarget(try root.object("target"), distribution: distribution) : nil
         if predicate.needsTraining && target == nil {
             throw root.error("target", "missing required key; predicate \(predicate.rawValue) trains a network")

@@ -114,6 +114,13 @@ public enum DistributionSpec: Sendable, Equatable {
     }
 
     /// Whether ρ is the uniform measure on a sphere, so Funk–Hecke applies.
+    /// The squared norm of every input: d on the sphere of radius √d, and
+    /// norm² for the scaled digit images.
+    public var inputSquaredNorm: Double {
+        if case let .digits(norm) = self { return norm * norm }
+        return Double(dimension)
+    }
+
     public var isSphere: Bool {
         if case .digits = self { return false }
         return true
