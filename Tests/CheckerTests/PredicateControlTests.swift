@@ -66,9 +66,9 @@ struct PredicateFixtureCase: Sendable, CustomTestStringConvertible {
         PredicateFixtureCase(name: "parity", predicate: .parity, control: .addedBias, caseCount: 3) {
             try PropertyFixture.parity()
         },
-        // Two slope cases at the one time.
+        // Three slope cases at the one time.
         PredicateFixtureCase(name: "sample-exponent", predicate: .sampleExponent, control: .nngp,
-                             caseCount: 2) {
+                             caseCount: 3) {
             try PropertyFixture.sampleExponent()
         },
         // One case per sample size and one flatness case.
@@ -76,7 +76,7 @@ struct PredicateFixtureCase: Sendable, CustomTestStringConvertible {
             try PropertyFixture.effectiveRank()
         },
         PredicateFixtureCase(name: "width-exponent", predicate: .widthExponent, control: .meanField,
-                             caseCount: 2) {
+                             caseCount: 3) {
             try PropertyFixture.widthExponent()
         },
         // Two seeds, each with a stability case and a case at each of the two times.
@@ -302,6 +302,19 @@ struct PredicateControlTests {
         let result = try run(document)
         #expect(result.verdict == .error)
         #expect(result.errorMessage == "property sampled: funk-hecke needs a circle or sphere product rule")
+    }
+
+    // At widths 2-8 the width part flattens, so the fitted slope is
+    // shallower than −0.4 and its case must fail whatever the interval says.
+    @Test("shallow width slope is a violation")
+    func shallowWidthSlope() throws {
+        let document = try PropertyFixture.widthExponent(id: "narrow").setting(
+            path: ["profiles", "ci"],
+            to: try JSONValue.parse(PropertyFixture.grid(widths: [2, 4, 8], sampleSizes: [100], seeds: 8)))
+        let result = try run(document)
+        let estimate = try #require(result.outcome.cases.first { $0.label.hasPrefix("m-slope estimate") })
+        #expect(!estimate.passed, "slope \(-estimate.measured)")
+        #expect(result.verdict == .violation)
     }
 
     @Test("parity needs a bias-free ReLU layer")
