@@ -11,12 +11,21 @@ import Theory
 /// entry (i, j) over seeds, the standard error of the seed mean in the
 /// Frobenius norm is se = √(Σ_ij v_ij / S), and E‖mean_s G_s − Θ‖²_F = se²
 /// for an unbiased estimate. The check is ‖mean_s G_s − Θ‖_F ≤ z · se, both
-/// divided by ‖Θ‖_F. The m^{−1/2} shrinkage of the per-seed error
-/// e_s = ‖G_s − Θ‖_F / ‖Θ‖_F over the widths is fitted and reported.
+/// divided by ‖Θ‖_F.
+///
+/// With three or more distinct widths, the per-seed error
+/// e_s = ‖G_s − Θ‖_F / ‖Θ‖_F must also shrink like m^{−1/2}: the fitted
+/// slope of log e_s against log m must be at most −½ + `slopeAllowance`,
+/// where the allowance covers the curvature that the O(1/m) bias of deep
+/// networks adds. A wrong analytic kernel leaves e_s at a floor, which
+/// flattens the slope, so this case fails even where the seed spread is
+/// too wide for the first one.
 ///
 /// Negative control: the analytic NNGP in place of Θ.
 enum InitialKernelPredicate {
     static let pointCount = 48
+    /// Allowed excess of the per-seed error's width slope over −½.
+    static let slopeAllowance = 0.1
 
     static func evaluate(_ experiment: Experiment, _ context: EvaluationContext) throws -> PredicateOutcome {
         let spec = experiment.spec
@@ -72,6 +81,13 @@ enum InitialKernelPredicate {
             outcome.exponents.append(ExponentFit(variable: "m", time: 0, slope: fit.slope,
                                                  lower: interval.lowerBound, upper: interval.upperBound,
                                                  confidence: 0.95))
+            if Set(context.grid.widths).count >= 3 {
+                outcome.cases.append(CaseResult(
+                    label: "per-seed error slope in m", seed: nil, measured: -fit.slope,
+                    bound: 0.5 - slopeAllowance,
+                    statement: "−(fitted slope of log ‖G_s − Θ‖_F/‖Θ‖_F against log m) ≥ ½ − \(slopeAllowance)",
+                    direction: .atLeast, passes: { measured, bound in measured >= bound }))
+            }
             outcome.plots.append(Plot(
                 fileName: "\(spec.id)-init-error.svg", title: "\(spec.id): empirical vs analytic NTK at init",
                 xLabel: "width m", yLabel: "relative Frobenius error", logX: true, logY: true,
