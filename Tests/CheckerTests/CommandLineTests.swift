@@ -195,6 +195,21 @@ struct CommandLineTests {
         }
     }
 
+    @Test("-h prints command help", arguments: ["run", "calibrate", "kernel", "spectrum"])
+    func shortHelp(command: String) throws {
+        let (status, output, _) = try spawn([command, "-h"])
+        #expect(status == 0)
+        #expect(output.hasPrefix("OVERVIEW: "), "\(output)")
+    }
+
+    @Test("repeated option exits 2")
+    func repeatedOption() throws {
+        let arguments = Self.spectrumArguments + ["--depth", "3"]
+        let (status, _, errors) = try spawn(arguments)
+        #expect(status == 2)
+        #expect(errors.hasPrefix("error: option --depth is given more than once"), "stderr: \(errors)")
+    }
+
     // 1e155² overflows Double, so the kernel would print inf and NaN.
     @Test("overflowing kernel inputs exit 2")
     func overflowingKernelInputs() throws {

@@ -24,7 +24,9 @@ struct ParsedArguments {
                 positional += arguments[(index + 1)...]
                 break
             }
-            if argument.hasPrefix("--") {
+            if argument == "-h" && allowedFlags.contains("--help") {
+                flags.insert("--help")
+            } else if argument.hasPrefix("--") {
                 var name = argument
                 var inlineValue: String?
                 if let equals = argument.firstIndex(of: "=") {
@@ -34,6 +36,12 @@ struct ParsedArguments {
                 if allowedFlags.contains(name) && inlineValue == nil {
                     flags.insert(name)
                 } else if valued.contains(name) {
+                    // Only --property selects several values; a repeated
+                    // single-valued option is more likely a slip than an override.
+                    if options[name] != nil && name != "--property" {
+                        throw UsageError("option \(name) is given more than once; "
+                            + "see `spectral-check \(command) --help`")
+                    }
                     if let inlineValue {
                         options[name] = inlineValue
                     } else {

@@ -92,7 +92,9 @@ public enum SpectralCheckCommand {
             let files = try ReportWriter.write(result, to: report)
             print("report: \((report as NSString).appendingPathComponent("report.md")) (\(files.count) files)")
         } catch {
-            logger.error("report could not be written", metadata: ["report.folder": report, "error": "\(error)"])
+            let reason = (error as NSError).localizedDescription
+            logger.error("report could not be written", metadata: ["report.folder": report, "error": reason])
+            FileHandle.standardError.write(Data("error: the report folder \(report) could not be written: \(reason)\n".utf8))
             exitCode = 2
         }
         if !parsed.flags.contains("--no-store") {
