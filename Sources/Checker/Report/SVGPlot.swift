@@ -61,7 +61,15 @@ public enum SVGPlot {
                 svg += "<polyline points=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>\n"
             }
             let ly = top + 14 + Double(index) * 18
-            svg += "<rect x=\"\(width - right + 10)\" y=\"\(ly - 9)\" width=\"12\" height=\"3\" fill=\"\(color)\"/>"
+            switch spec.style {
+            case .points:
+                // A square marker, so counting <circle> elements counts data points.
+                svg += "<rect x=\"\(width - right + 12)\" y=\"\(ly - 7)\" width=\"6\" height=\"6\" fill=\"\(color)\"/>"
+            case .line, .dashed:
+                let dash = spec.style == .dashed ? " stroke-dasharray=\"4 3\"" : ""
+                svg += "<line x1=\"\(width - right + 6)\" y1=\"\(ly - 4)\" x2=\"\(width - right + 24)\" "
+                    + "y2=\"\(ly - 4)\" stroke=\"\(color)\" stroke-width=\"2\"\(dash)/>"
+            }
             svg += "<text x=\"\(width - right + 28)\" y=\"\(ly)\">\(escape(spec.name))</text>\n"
         }
         if dropped > 0 {
@@ -76,11 +84,17 @@ public enum SVGPlot {
         return (a - pad, b + pad)
     }
 
+    /// Returns tick positions in axis units (log10 of the value on a log
+    /// axis). A log axis gets decades when it spans two or more, then the
+    /// 1-2-5 values, then every integer multiple of a power of ten.
     static func ticks(_ a: Double, _ b: Double, log: Bool) -> [Double] {
         if log {
             let low = Int(floor(a)), high = Int(ceil(b))
-            let values = (low...high).map(Double.init).filter { $0 >= a && $0 <= b }
-            if values.count >= 2 { return values }
+            for mantissas in [[1.0], [1, 2, 5], [1, 2, 3, 4, 5, 6, 7, 8, 9]] {
+                let values = (low...high).flatMap { power in mantissas.map { log10($0) + Double(power) } }
+                    .filter { $0 >= a && $0 <= b }
+                if values.count >= 2 { return values }
+            }
         }
         let raw = (b - a) / 5
         let magnitude = pow(10, floor(log10(raw)))
@@ -95,7 +109,8 @@ public enum SVGPlot {
     }
 
     static func label(_ tick: Double, log: Bool) -> String {
-        var value = log ? pow(10, tick) : tick
+        // A log tick is log10 of a round value, so round away the pow error.
+        var value = log ? Double(String(format: "%.6g", pow(10, tick)))! : tick
         if value == 0 { value = 0 }  // prints -0 as 0
         if abs(value) >= 1e4 || (abs(value) < 1e-3 && value != 0) { return String(format: "%.0e", value) }
         return String(format: "%.4g", value)
