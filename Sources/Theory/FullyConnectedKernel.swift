@@ -166,6 +166,12 @@ public struct FullyConnectedKernel: Equatable, Codable, Sendable {
         let depth = depth, activation = activation
         let weightVariance = weightVariance, biasVariance = biasVariance
         let inputDimension = Double(dimension)
+        // Layer-major copy of the column variances for the vectorized ReLU rows.
+        var columnsByLayer = [Double](repeating: 0, count: activation == .relu ? depth * columns : 0)
+        if activation == .relu {
+            for j in 0..<columns { for l in 0..<depth { columnsByLayer[l * columns + j] = columnVariances[j * depth + l] } }
+        }
+        columnsByLayer.withUnsafeBufferPointer { layerBuffer in
         rowVariances.withUnsafeBufferPointer { rowBuffer in
         columnVariances.withUnsafeBufferPointer { columnBuffer in
         dots.storage.withUnsafeBufferPointer { dotBuffer in
@@ -174,11 +180,27 @@ public struct FullyConnectedKernel: Equatable, Codable, Sendable {
                 let dotBase = dotBuffer.baseAddress!
                 let rowBase = rowBuffer.baseAddress!
                 let columnBase = columnBuffer.baseAddress!
+                // An empty array's buffer can still have a base address, so the
+                // activation decides, not the pointer.
+                let layerBase = activation == .relu ? layerBuffer.baseAddress : nil
                 DispatchQueue.concurrentPerform(iterations: blockCount) { block in
                     var i = block
                     while i < rows {
                         let a = rowBase + i * depth
-                        let start = symmetric ? i : 0
+                        var start = symmetric ? i : 0
+                        if let layerBase {
+                            // Entries after the diagonal, four at a time.
+                            let first = symmetric ? i + 1 : 0
+                            let vectorEnd = first + (columns - first) / 4 * 4
+                            fillReLURow(columns: first..<vectorEnd, rowVariances: a, columnVariances: layerBase,
+                                        columnCount: columns, dots: dotBase + i * columns,
+                                        inputDimension: inputDimension, wantNTK: wantNTK, out: base + i * columns)
+                            if symmetric {
+                                let value = evaluate(q11: a[0], q22: a[0], q12: a[0], isDiagonal: true)
+                                base[i * columns + i] = wantNTK ? value.ntk : value.nngp
+                            }
+                            start = vectorEnd
+                        }
                         for j in start..<columns {
                             if symmetric && i == j {
                                 let value = evaluate(q11: a[0], q22: a[0], q12: a[0], isDiagonal: true)
@@ -200,6 +222,7 @@ public struct FullyConnectedKernel: Equatable, Codable, Sendable {
                     }
                 }
             }
+        }
         }
         }
         }
