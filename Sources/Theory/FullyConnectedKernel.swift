@@ -226,9 +226,28 @@ public struct FullyConnectedKernel: Equatable, Codable, Sendable {
         }
         }
         }
-        if symmetric {
-            for i in 0..<rows { for j in 0..<i { out.storage[i * columns + j] = out.storage[j * columns + i] } }
-        }
+        if symmetric { Self.mirrorUpperTriangle(&out) }
         return out
+    }
+
+    /// Copies the upper triangle of a square matrix into its lower triangle
+    /// in 64 × 64 tiles, so the strided reads stay in cache, with tile rows
+    /// spread over threads.
+    static func mirrorUpperTriangle(_ matrix: inout Matrix) {
+        let n = matrix.rows, tile = 64
+        let tileRows = (n + tile - 1) / tile
+        matrix.storage.withUnsafeMutableBufferPointer { buffer in
+            let base = buffer.baseAddress!
+            DispatchQueue.concurrentPerform(iterations: tileRows) { tileRow in
+                let rowStart = tileRow * tile, rowEnd = min(rowStart + tile, n)
+                for columnStart in stride(from: 0, to: rowEnd, by: tile) {
+                    for i in rowStart..<rowEnd {
+                        for j in columnStart..<min(columnStart + tile, i) {
+                            base[i * n + j] = base[j * n + i]
+                        }
+                    }
+                }
+            }
+        }
     }
 }
