@@ -202,7 +202,7 @@ public enum SpectralCheckCommand {
         }
         print("k,N(d;k),mu_k")
         for v in values {
-            // N(d, k) is an integer; Double holds it exactly below 2^53.
+            // N(d, k) is an integer, which a Double represents exactly below 2^53.
             let multiplicity = v.multiplicity < 0x1p53 ? "\(Int(v.multiplicity.rounded()))" : "\(v.multiplicity)"
             print("\(v.degree),\(multiplicity),\(v.eigenvalue)")
         }

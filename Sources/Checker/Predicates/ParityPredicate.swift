@@ -3,7 +3,7 @@ import Theory
 
 /// Checks the parity structure of the NTK spectrum on the sphere.
 ///
-/// For one hidden ReLU layer without bias, κ(u) = σ_w² κ₁(u) + σ_w⁴ u κ₀(u)
+/// For one hidden ReLU layer without bias, κ(u) = σ_w⁴ (κ₁(u) + u κ₀(u))
 /// with the arc-cosine kernels κ₀(u) = (π/2 + arcsin u)/(2π) and
 /// κ₁(u) = (√(1 − u²) + (π/2 + arcsin u) u)/(2π). The odd part of both
 /// κ₁(u) and u κ₀(u) is u/4, which is linear, so μ_k = 0 for every odd
