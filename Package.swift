@@ -23,7 +23,7 @@ let package = Package(
         .target(name: "Theory", dependencies: ["CGSL"]),
         .target(name: "Model", dependencies: ["Theory", "CGSL"]),
         .target(name: "Checker", dependencies: ["Theory", "Model", "CSQLite"]),
-        .executableTarget(name: "spectral-check", dependencies: ["Checker"]),
+        .executableTarget(name: "spectral-check", dependencies: ["Checker", "Model"]),
         .testTarget(name: "TheoryTests", dependencies: ["Theory", "CGSL"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Theory"]),
         .testTarget(

@@ -36,4 +36,19 @@ static inline void cgsl_set_blas_threads(int count) {
     openblas_set_num_threads(count);
 }
 
+/// Raises glibc's mmap threshold to its 32 MiB maximum on 64-bit systems
+/// and the trim threshold to 1 GiB, so freed large blocks stay in the heap
+/// for reuse. Returns 1 when glibc accepted both, 0 otherwise (and on C
+/// libraries without mallopt).
+#if defined(__GLIBC__)
+#include <malloc.h>
+static inline int cgsl_reuse_large_allocations(void) {
+    int mapped = mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+    int trimmed = mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
+    return mapped == 1 && trimmed == 1;
+}
+#else
+static inline int cgsl_reuse_large_allocations(void) { return 0; }
+#endif
+
 #endif

@@ -69,9 +69,18 @@ extension FullyConnectedNetwork {
     /// Computes the loss, the residual `f(X) − y` and the loss gradient in
     /// one pass over row chunks.
     func lossEvaluation(inputs: Matrix, targets: [Double]) -> LossEvaluation {
+        var gradient = NetworkParameters(zerosFor: architecture)
+        let (loss, residual) = accumulateLossGradient(inputs: inputs, targets: targets, into: &gradient)
+        return LossEvaluation(loss: loss, residual: residual, gradient: gradient)
+    }
+
+    /// Adds the loss gradient to `gradient` and returns the loss and the
+    /// residual `f(X) − y`. Callers that pass a zeroed buffer they keep
+    /// across steps avoid allocating the gradient every step.
+    func accumulateLossGradient(inputs: Matrix, targets: [Double],
+                                into gradient: inout NetworkParameters) -> (loss: Double, residual: [Double]) {
         _ = checkedTraining(inputs, targets)
         let n = Double(inputs.rows)
-        var gradient = NetworkParameters(zerosFor: architecture)
         var residual: [Double] = []
         residual.reserveCapacity(inputs.rows)
         for range in chunkRanges(inputs.rows) {
@@ -93,7 +102,7 @@ extension FullyConnectedNetwork {
             }
         }
         let loss = 0.5 * BLAS.dot(residual, residual) / n
-        return LossEvaluation(loss: loss, residual: residual, gradient: gradient)
+        return (loss, residual)
     }
 
     /// Checks the training batch shapes and returns `inputs`.

@@ -123,6 +123,14 @@ public struct NetworkParameters: Sendable, Equatable {
 
     /// Adds `scale * other` to every entry.
     /// - Precondition: both have the same shapes.
+    /// Sets every weight and bias to 0, keeping the storage.
+    public mutating func setToZero() {
+        for layer in weights.indices {
+            weights[layer].storage.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            biases[layer].withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        }
+    }
+
     public mutating func add(_ other: NetworkParameters, scaledBy scale: Double) {
         precondition(weights.count == other.weights.count,
                      "Cannot add parameters of \(other.weights.count) layers to parameters "

@@ -1,4 +1,5 @@
 import Foundation
+import Model
 import Theory
 
 /// The JSON document printed on standard output. `peers.py` prints the same
@@ -67,6 +68,9 @@ while let argument = arguments.next() {
 if selectedCases.isEmpty { selectedCases = BenchmarkCase.allCases }
 
 BLAS.setThreads(threads)
+// The same setting as spectral-check; PyTorch's caching allocator plays
+// this role on the peer side.
+AllocatorTuning.reuseLargeAllocations()
 var report = BenchmarkReport(side: "spectral-bench", threads: threads, cases: [:])
 for benchmarkCase in selectedCases {
     FileHandle.standardError.write(Data("spectral-bench: running \(benchmarkCase.rawValue)\n".utf8))
