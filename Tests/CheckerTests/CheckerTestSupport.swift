@@ -181,7 +181,7 @@ enum PropertyFixture {
         try property(
             id: id, predicate: "sample-exponent",
             tolerance: "{\"exponentAllowance\": 0.1, \"confidence\": 0.95, \"reason\": \"curvature\"}",
-            ci: grid(widths: [256], sampleSizes: [25, 50, 100, 200, 400], seeds: 3),
+            ci: grid(widths: [256], sampleSizes: [25, 50, 100, 200, 400], seeds: 8),
             extra: [("target", zonalTarget)])
     }
 
