@@ -71,8 +71,8 @@ struct PredicateFixtureCase: Sendable, CustomTestStringConvertible {
                              caseCount: 3) {
             try PropertyFixture.sampleExponent()
         },
-        // One case per sample size and one flatness case.
-        PredicateFixtureCase(name: "effective-rank", predicate: .effectiveRank, control: .nngp, caseCount: 4) {
+        // The Fisher identity, one case per sample size and one flatness case.
+        PredicateFixtureCase(name: "effective-rank", predicate: .effectiveRank, control: .nngp, caseCount: 5) {
             try PropertyFixture.effectiveRank()
         },
         PredicateFixtureCase(name: "width-exponent", predicate: .widthExponent, control: .meanField,
@@ -273,17 +273,21 @@ struct PredicateControlTests {
     func zeroRankTolerance() throws {
         let result = try run(try PropertyFixture.effectiveRank(id: "zero-rank", relative: 0))
         #expect(result.verdict == .violation)
-        #expect(result.outcome.cases.allSatisfy { !$0.passed })
+        // The Fisher identity has its own fixed tolerance and still passes.
+        let rankCases = result.outcome.cases.filter { !$0.label.hasPrefix("Fisher identity") }
+        #expect(rankCases.count == 4)
+        #expect(rankCases.allSatisfy { !$0.passed })
     }
 
-    // The loader rejects a 100% tolerance, so the spec is edited after
-    // loading. That tolerance also admits the NNGP reference, which is
-    // about 40% away, so the check cannot fail and the runner must say so.
+    // The loader rejects 10⁶ standard errors, so the spec is edited after
+    // loading. That allowance also admits the analytic NNGP, and with two
+    // widths there is no slope case, so the check cannot fail and the runner
+    // must say so.
     @Test("loose tolerance leaves the control undetected")
     func looseTolerance() throws {
-        let file = try folder.write(try PropertyFixture.effectiveRank(id: "loose"), named: "loose.json")
+        let file = try folder.write(try PropertyFixture.initialKernel(id: "loose"), named: "loose.json")
         var spec = try PropertyLoader.load(file: file)
-        spec.tolerance["relative"] = 1
+        spec.tolerance["standardErrors"] = 1e6
         let result = try #require(QuietRunner().run([spec]).properties.first)
         #expect(result.verdict == .controlUndetected)
         #expect(result.outcome.passed)

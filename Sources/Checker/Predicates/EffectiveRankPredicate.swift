@@ -12,8 +12,57 @@ import Theory
 /// spread across n within `relative` of it too. The report also shows the
 /// parameter count, which the effective rank is far below.
 ///
-/// Negative control: the NNGP's E K(x, x)/λ_1 as the reference.
+/// A further case checks the identity behind the effective rank: with J the
+/// n × P Jacobian of the outputs, G_0 = J Jᵀ and the empirical Fisher
+/// information F_n = Jᵀ J / n share their nonzero eigenvalues up to the
+/// factor n, so Tr(G_0)/λ_max(G_0) = Tr(F_n)/‖F_n‖. On a network of width
+/// `fisherWidth` and `fisherPoints` inputs, J is formed column by column
+/// from Jacobian-vector products with unit directions, and the two ratios
+/// must agree to `fisherTolerance`, which allows rounding in two
+/// eigensolvers and the Gram sums. This checks `ntkGram`, which never
+/// forms J, against the parameter-space definition.
+///
+/// Negative control: the NNGP's E K(x, x)/λ_1 as the reference, and the
+/// NNGP feature Gram in place of G_0 in the Fisher identity.
 enum EffectiveRankPredicate {
+    static let fisherWidth = 12
+    static let fisherPoints = 24
+    /// Relative agreement of the two ratios: both come from LAPACK's
+    /// `dsyevd` on matrices of a few hundred rows, so 1e-10 leaves several
+    /// orders of magnitude above rounding.
+    static let fisherTolerance = 1e-10
+
+    /// Appends the Fisher identity case and its two figures.
+    static func fisherCase(_ experiment: Experiment, _ context: EvaluationContext,
+                           outcome: inout PredicateOutcome) throws {
+        let spec = experiment.spec
+        let seed = context.seed(spec, "fisher", 0)
+        let sample = try experiment.trainingSample(size: fisherPoints, seed: CaseSeed.substream(seed, "sample"))
+        let network = experiment.network(width: fisherWidth, seed: CaseSeed.substream(seed, "init"), outputScale: .ntk)
+        let architecture = network.architecture
+        let count = architecture.parameterCount
+        let n = sample.inputs.rows
+        var jacobian = Matrix(rows: n, columns: count)
+        var unit = [Double](repeating: 0, count: count)
+        for p in 0..<count {
+            unit[p] = 1
+            let column = network.jacobianVectorProduct(
+                sample.inputs, direction: NetworkParameters(architecture: architecture, flattened: unit))
+            unit[p] = 0
+            for i in 0..<n { jacobian[i, p] = column[i] }
+        }
+        let fisher = BLAS.product(jacobian, transposeA: true, jacobian, alpha: 1 / Double(n))
+        let fisherRatio = fisher.trace / (try SymmetricEigendecomposition(fisher).values[0])
+        let gram = context.control == .nngp ? network.nngpFeatureGram(sample.inputs) : network.ntkGram(sample.inputs)
+        let gramRatio = gram.trace / (try SymmetricEigendecomposition(gram).values[0])
+        outcome.cases.append(CaseResult(
+            label: "Fisher identity, m=\(fisherWidth), \(n) points, \(count) parameters", seed: seed,
+            measured: abs(gramRatio - fisherRatio) / fisherRatio, bound: fisherTolerance,
+            statement: "|Tr(G_0)/λ_max(G_0) − Tr(F_n)/‖F_n‖| / (Tr(F_n)/‖F_n‖) ≤ 1e-10"))
+        outcome.figures["Fisher Tr(F_n)/||F_n|| m=\(fisherWidth)"] = fisherRatio
+        outcome.figures["Gram Tr(G_0)/lambda_max m=\(fisherWidth)"] = gramRatio
+    }
+
     static func evaluate(_ experiment: Experiment, _ context: EvaluationContext) throws -> PredicateOutcome {
         let spec = experiment.spec
         let referenceOperator = try experiment.populationOperator(context.comparisonKind)
@@ -23,6 +72,7 @@ enum EffectiveRankPredicate {
         let tolerance = spec.tolerance("relative")
         var outcome = PredicateOutcome()
         outcome.figures["reference E K(x,x)/lambda_1"] = reference
+        try fisherCase(experiment, context, outcome: &outcome)
         for width in context.grid.widths {
             var means: [Double] = []
             var parameterCount = 0
