@@ -28,26 +28,13 @@ public enum Calibration {
         return fingerprint(StrictObject(pairs, path: "", file: "", propertyID: nil))
     }
 
-    /// Returns the fingerprint of the property file at `path`.
-    static func fingerprint(of path: String) throws -> String {
-        let document = try JSONValue.parse(try String(contentsOfFile: path, encoding: .utf8))
-        guard case let .object(pairs) = document else {
-            throw PropertyFileError(file: path, propertyID: nil, key: nil, message: "expected a JSON object at the top level")
-        }
-        return fingerprint(StrictObject(pairs, path: "", file: path, propertyID: nil))
-    }
-
     /// Rewrites `file` with a `constants` object holding the constants, the
-    /// grid, base seed, case count, package version and date. Other keys keep
-    /// their order and values.
+    /// grid, base seed, case count, package version, date and configuration
+    /// fingerprint. Other keys keep their order and values.
     static func store(_ constants: BoundConstants, grid: CaseGrid, baseSeed: UInt64, cases: Int,
                       in file: String) throws {
         let text = try String(contentsOfFile: file, encoding: .utf8)
         let document = try JSONValue.parse(text)
-        guard case let .object(pairs) = document else {
-            throw PropertyFileError(file: file, propertyID: nil, key: nil, message: "expected a JSON object at the top level")
-        }
-        let print = fingerprint(StrictObject(pairs, path: "", file: file, propertyID: nil))
         func numbers(_ xs: [Int]) -> JSONValue { .array(xs.map { .number(Double($0), isInteger: true) }) }
         let value = JSONValue.object([
             ("widthConstant", .number(constants.widthConstant, isInteger: false)),
@@ -58,7 +45,7 @@ public enum Calibration {
             ("cases", .number(Double(cases), isInteger: true)),
             ("version", .string(PackageVersion.string)),
             ("calibratedAt", .string(ISO8601DateFormatter().string(from: Date()))),
-            ("fingerprint", .string(print)),
+            ("fingerprint", .string(constants.fingerprint)),
         ])
         let updated = document.setting("constants", to: value).serialized() + "\n"
         try updated.write(toFile: file, atomically: true, encoding: .utf8)

@@ -113,18 +113,16 @@ public enum PropertyLoader {
         if predicate == .mainBound && calibration == nil {
             throw root.error("calibration", "missing required key; main-bound needs a calibration grid")
         }
-        if let stored = constants?.fingerprint {
-            let expected = Calibration.fingerprint(root)
-            if stored != expected {
-                throw root.error("constants", "the constants were calibrated for another configuration (fingerprint \(stored), now \(expected)); run `spectral-check calibrate \(root.file)`")
-            }
+        let fingerprint = Calibration.fingerprint(root)
+        if let stored = constants?.fingerprint, stored != fingerprint {
+            throw root.error("constants", "the constants were calibrated for another configuration (fingerprint \(stored), now \(fingerprint)); run `spectral-check calibrate \(root.file)`")
         }
         return PropertySpec(id: id, predicate: predicate, statement: statement, kernel: kernel,
                             distribution: distribution, target: target, learningRate: learningRate,
                             times: times, delta: delta, maxDegree: maxDegree, tolerance: tolerance,
                             toleranceReason: reason, control: ControlKind(rawValue: controlName)!,
                             profiles: profiles, calibration: calibration, constants: constants,
-                            file: root.file)
+                            configurationFingerprint: fingerprint, file: root.file)
     }
 
     static func parseArchitecture(_ object: StrictObject) throws -> FullyConnectedKernel {

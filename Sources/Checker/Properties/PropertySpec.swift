@@ -41,7 +41,7 @@ public enum PredicateKind: String, CaseIterable, Sendable, Codable {
 
     /// Tolerance keys this predicate reads, with their allowed ranges. The
     /// ranges exclude values that would make a check vacuous, for example a
-    /// relative tolerance of 1 on an identity that holds to rounding.
+    /// relative tolerance of 1 on an identity that is exact up to rounding.
     var toleranceKeys: [(String, ClosedRange<Double>)] {
         switch self {
         case .traceIdentity: return [("relative", 0...1e-6), ("tailFactor", 1...10)]
@@ -180,6 +180,9 @@ public struct PropertySpec: Sendable {
     public var profiles: [Profile: CaseGrid]
     public var calibration: CaseGrid?
     public var constants: BoundConstants?
+    /// The hash of the keys that calibrated constants depend on, computed at
+    /// load time; see `Calibration.fingerprintKeys`.
+    public var configurationFingerprint: String
     /// The file the property came from.
     public var file: String
 
