@@ -64,23 +64,7 @@ extension FullyConnectedKernel {
         let reduce = a .> Lanes(repeating: tanPiOver12)
         a = a.replacing(with: (root3 * a - 1) / (a + root3), where: reduce)
         let offset = Lanes(repeating: 0).replacing(with: Double.pi / 6, where: reduce)
-        let z = a * a
-        var p = Lanes(repeating: 1.0 / 29)
-        p = p * z - 1.0 / 27
-        p = p * z + 1.0 / 25
-        p = p * z - 1.0 / 23
-        p = p * z + 1.0 / 21
-        p = p * z - 1.0 / 19
-        p = p * z + 1.0 / 17
-        p = p * z - 1.0 / 15
-        p = p * z + 1.0 / 13
-        p = p * z - 1.0 / 11
-        p = p * z + 1.0 / 9
-        p = p * z - 1.0 / 7
-        p = p * z + 1.0 / 5
-        p = p * z - 1.0 / 3
-        p = p * z + 1
-        var theta = offset + a * p
+        var theta = offset + a * atanSeries(a * a)
         theta = theta.replacing(with: Double.pi / 2 - theta, where: y .> ax)
         theta = theta.replacing(with: Double.pi - theta, where: x .< 0)
         return theta.replacing(with: Double.pi / 2, where: big .== 0)

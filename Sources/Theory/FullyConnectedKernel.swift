@@ -187,26 +187,21 @@ public struct FullyConnectedKernel: Equatable, Codable, Sendable {
                     var i = block
                     while i < rows {
                         let a = rowBase + i * depth
-                        var start = symmetric ? i : 0
+                        if symmetric {
+                            let value = evaluate(q11: a[0], q22: a[0], q12: a[0], isDiagonal: true)
+                            base[i * columns + i] = wantNTK ? value.ntk : value.nngp
+                        }
+                        // Entries after the diagonal, four at a time on the
+                        // ReLU path, then the rest one at a time.
+                        var start = symmetric ? i + 1 : 0
                         if let layerBase {
-                            // Entries after the diagonal, four at a time.
-                            let first = symmetric ? i + 1 : 0
-                            let vectorEnd = first + (columns - first) / 4 * 4
-                            fillReLURow(columns: first..<vectorEnd, rowVariances: a, columnVariances: layerBase,
+                            let vectorEnd = start + (columns - start) / 4 * 4
+                            fillReLURow(columns: start..<vectorEnd, rowVariances: a, columnVariances: layerBase,
                                         columnCount: columns, dots: dotBase + i * columns,
                                         inputDimension: inputDimension, wantNTK: wantNTK, out: base + i * columns)
-                            if symmetric {
-                                let value = evaluate(q11: a[0], q22: a[0], q12: a[0], isDiagonal: true)
-                                base[i * columns + i] = wantNTK ? value.ntk : value.nngp
-                            }
                             start = vectorEnd
                         }
                         for j in start..<columns {
-                            if symmetric && i == j {
-                                let value = evaluate(q11: a[0], q22: a[0], q12: a[0], isDiagonal: true)
-                                base[i * columns + j] = wantNTK ? value.ntk : value.nngp
-                                continue
-                            }
                             let b = columnBase + j * depth
                             // The same rounding as `inputCovariance`, so parallel inputs give q12 = q11.
                             var c = weightVariance * dotBase[i * columns + j] / inputDimension + biasVariance

@@ -93,24 +93,7 @@ public enum GaussianExpectations {
             a = (root3 * a - 1) / (a + root3)
             offset = Double.pi / 6
         }
-        let z = a * a
-        // Horner form of Σ_{k=0}^{14} (−1)^k z^k / (2k + 1).
-        var p = 1.0 / 29
-        p = p * z - 1.0 / 27
-        p = p * z + 1.0 / 25
-        p = p * z - 1.0 / 23
-        p = p * z + 1.0 / 21
-        p = p * z - 1.0 / 19
-        p = p * z + 1.0 / 17
-        p = p * z - 1.0 / 15
-        p = p * z + 1.0 / 13
-        p = p * z - 1.0 / 11
-        p = p * z + 1.0 / 9
-        p = p * z - 1.0 / 7
-        p = p * z + 1.0 / 5
-        p = p * z - 1.0 / 3
-        p = p * z + 1
-        var theta = offset + a * p
+        var theta = offset + a * atanSeries(a * a)
         if y > ax { theta = Double.pi / 2 - theta }
         if x < 0 { theta = Double.pi - theta }
         return theta
@@ -132,4 +115,43 @@ public enum GaussianExpectations {
             return quadratureDiagonal(activation, variance: q)
         }
     }
+}
+
+/// Arithmetic that `Double` and `SIMD4<Double>` share, so that the atan
+/// series is written once for the scalar and the vectorized angle.
+protocol AtanSeriesArithmetic {
+    init(broadcasting value: Double)
+    static func * (lhs: Self, rhs: Self) -> Self
+    static func + (lhs: Self, rhs: Double) -> Self
+    static func - (lhs: Self, rhs: Double) -> Self
+}
+
+extension Double: AtanSeriesArithmetic {
+    init(broadcasting value: Double) { self = value }
+}
+
+extension SIMD4: AtanSeriesArithmetic where Scalar == Double {
+    init(broadcasting value: Double) { self.init(repeating: value) }
+}
+
+/// Evaluates Σ_{k=0}^{14} (−1)^k z^k / (2k + 1) in Horner form, the atan
+/// series atan(a)/a at z = a². Every lane performs the same operations in
+/// the same order, so scalar and vector results agree bit for bit.
+@inline(__always)
+func atanSeries<T: AtanSeriesArithmetic>(_ z: T) -> T {
+    var p = T(broadcasting: 1.0 / 29)
+    p = p * z - 1.0 / 27
+    p = p * z + 1.0 / 25
+    p = p * z - 1.0 / 23
+    p = p * z + 1.0 / 21
+    p = p * z - 1.0 / 19
+    p = p * z + 1.0 / 17
+    p = p * z - 1.0 / 15
+    p = p * z + 1.0 / 13
+    p = p * z - 1.0 / 11
+    p = p * z + 1.0 / 9
+    p = p * z - 1.0 / 7
+    p = p * z + 1.0 / 5
+    p = p * z - 1.0 / 3
+    return p * z + 1
 }
