@@ -27,10 +27,15 @@ import Theory
 enum EffectiveRankPredicate {
     static let fisherWidth = 12
     static let fisherPoints = 24
-    /// Relative agreement of the two ratios: both come from LAPACK's
-    /// `dsyevd` on matrices of a few hundred rows, so 1e-10 leaves several
-    /// orders of magnitude above rounding.
+    /// Relative agreement of the two ratios. Both come from LAPACK's `dsyevd`
+    /// on matrices of at most about a thousand rows (793 parameters on the
+    /// digits), so 1e-10 leaves several orders of magnitude above rounding.
     static let fisherTolerance = 1e-10
+
+    /// Returns Tr(A)/λ_max(A) of a symmetric positive semidefinite matrix.
+    static func effectiveRank(_ matrix: Matrix) throws -> Double {
+        matrix.trace / (try SymmetricEigendecomposition(matrix).values[0])
+    }
 
     /// Appends the Fisher identity case and its two figures.
     static func fisherCase(_ experiment: Experiment, _ context: EvaluationContext,
@@ -52,9 +57,9 @@ enum EffectiveRankPredicate {
             for i in 0..<n { jacobian[i, p] = column[i] }
         }
         let fisher = BLAS.product(jacobian, transposeA: true, jacobian, alpha: 1 / Double(n))
-        let fisherRatio = fisher.trace / (try SymmetricEigendecomposition(fisher).values[0])
+        let fisherRatio = try effectiveRank(fisher)
         let gram = context.control == .nngp ? network.nngpFeatureGram(sample.inputs) : network.ntkGram(sample.inputs)
-        let gramRatio = gram.trace / (try SymmetricEigendecomposition(gram).values[0])
+        let gramRatio = try effectiveRank(gram)
         outcome.cases.append(CaseResult(
             label: "Fisher identity, m=\(fisherWidth), \(n) points, \(count) parameters", seed: seed,
             measured: abs(gramRatio - fisherRatio) / fisherRatio, bound: fisherTolerance,
@@ -83,9 +88,7 @@ enum EffectiveRankPredicate {
                     let sample = try experiment.trainingSample(size: n, seed: CaseSeed.substream(seed, "sample"))
                     let network = experiment.network(width: width, seed: CaseSeed.substream(seed, "init"), outputScale: .ntk)
                     parameterCount = network.parameterCount
-                    let gram = network.ntkGram(sample.inputs)
-                    let top = try SymmetricEigendecomposition(gram).values[0]
-                    ratios.append(gram.trace / top)
+                    ratios.append(try effectiveRank(network.ntkGram(sample.inputs)))
                     context.progress.advance("m=\(width) n=\(n) seed \(s + 1)")
                 }
                 let mean = Statistics.mean(ratios)
