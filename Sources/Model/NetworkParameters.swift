@@ -121,8 +121,6 @@ public struct NetworkParameters: Sendable, Equatable {
         return difference.norm
     }
 
-    /// Adds `scale * other` to every entry.
-    /// - Precondition: both have the same shapes.
     /// Sets every weight and bias to 0, keeping the storage.
     public mutating func setToZero() {
         for layer in weights.indices {
@@ -131,6 +129,8 @@ public struct NetworkParameters: Sendable, Equatable {
         }
     }
 
+    /// Adds `scale * other` to every entry.
+    /// - Precondition: both have the same shapes.
     public mutating func add(_ other: NetworkParameters, scaledBy scale: Double) {
         precondition(weights.count == other.weights.count,
                      "Cannot add parameters of \(other.weights.count) layers to parameters "
