@@ -23,13 +23,19 @@ public struct NetworkPass: Sendable {
 
 /// The squared loss, its residual and its gradient at the current
 /// parameters.
-struct LossEvaluation {
+public struct LossEvaluation: Sendable {
     /// `Φ = (1/2n) Σ_i r_i²`.
-    var loss: Double
+    public var loss: Double
     /// `r_i = f(x_i) − y_i`.
-    var residual: [Double]
+    public var residual: [Double]
     /// `∇_θ Φ`.
-    var gradient: NetworkParameters
+    public var gradient: NetworkParameters
+
+    public init(loss: Double, residual: [Double], gradient: NetworkParameters) {
+        self.loss = loss
+        self.residual = residual
+        self.gradient = gradient
+    }
 }
 
 extension FullyConnectedNetwork {
@@ -68,7 +74,7 @@ extension FullyConnectedNetwork {
 
     /// Computes the loss, the residual `f(X) − y` and the loss gradient in
     /// one pass over row chunks.
-    func lossEvaluation(inputs: Matrix, targets: [Double]) -> LossEvaluation {
+    public func lossEvaluation(inputs: Matrix, targets: [Double]) -> LossEvaluation {
         var gradient = NetworkParameters(zerosFor: architecture)
         let (loss, residual) = accumulateLossGradient(inputs: inputs, targets: targets, into: &gradient)
         return LossEvaluation(loss: loss, residual: residual, gradient: gradient)

@@ -58,7 +58,7 @@ public struct GradientDescentTrainer: Sendable {
     ///   becomes NaN or infinite.
     /// - Precondition: the shapes agree, `times` is not empty, and
     ///   evaluation inputs are given when `recordsEveryStep` is set.
-    public func train(_ network: FullyConnectedNetwork, inputs: Matrix, targets: [Double],
+    public func train(_ network: any TrainableNetwork, inputs: Matrix, targets: [Double],
                       times: [Double], evaluationInputs: Matrix? = nil,
                       evaluationTargets: [Double]? = nil,
                       progress: ((_ step: Int, _ total: Int) -> Void)? = nil)
@@ -100,7 +100,7 @@ extension GradientDescentTrainer {
     /// The mutable state of one call to `train`.
     private struct Run {
         let trainer: GradientDescentTrainer
-        let network: FullyConnectedNetwork
+        let network: any TrainableNetwork
         let inputs: Matrix
         let targets: [Double]
         let evaluationInputs: Matrix?
@@ -113,7 +113,7 @@ extension GradientDescentTrainer {
         /// Outputs `f(Z; θ_k)` at the current step, when already computed.
         var evaluationOutputs: [Double]?
 
-        init(trainer: GradientDescentTrainer, network: FullyConnectedNetwork, inputs: Matrix,
+        init(trainer: GradientDescentTrainer, network: any TrainableNetwork, inputs: Matrix,
              targets: [Double], evaluationInputs: Matrix?, evaluationTargets: [Double]?,
              stepCount: Int) {
             self.trainer = trainer

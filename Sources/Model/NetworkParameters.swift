@@ -1,7 +1,9 @@
 import Theory
 
-/// The weights and biases of a fully connected network, or a vector of the
-/// same shape such as a gradient.
+/// The weights and biases of a network, or a vector of the same shape such
+/// as a gradient. Residual and convolutional networks use the same storage
+/// with their own layer list, and an empty bias vector marks a layer
+/// without bias.
 ///
 /// `weights[l - 1]` is `W^l`, an `m_l × m_{l-1}` matrix, and `biases[l - 1]`
 /// is `b^l` with `m_l` entries. The flat order used by `flattened`, by
@@ -14,14 +16,14 @@ public struct NetworkParameters: Sendable, Equatable {
     public var biases: [[Double]]
 
     /// Creates parameters from per-layer weights and biases.
-    /// - Precondition: the counts match and bias `l` has as many entries as
-    ///   weight matrix `l` has rows.
+    /// - Precondition: the counts match and bias `l` is empty (a layer
+    ///   without bias) or has as many entries as weight matrix `l` has rows.
     public init(weights: [Matrix], biases: [[Double]]) {
         precondition(weights.count == biases.count,
                      "There must be one bias vector per weight matrix, got \(weights.count) "
                          + "weight matrices and \(biases.count) bias vectors.")
         for (layer, (w, b)) in zip(weights, biases).enumerated() {
-            precondition(w.rows == b.count,
+            precondition(b.isEmpty || w.rows == b.count,
                          "Bias \(layer + 1) has \(b.count) entries, but weight matrix "
                              + "\(layer + 1) has \(w.rows) rows.")
         }

@@ -246,3 +246,20 @@ public struct FullyConnectedKernel: Equatable, Codable, Sendable {
         }
     }
 }
+
+extension FullyConnectedKernel: ZonalKernel {
+    public var family: String { "fc" }
+
+    public var summary: String {
+        "fully connected, \(depth) hidden layer\(depth == 1 ? "" : "s"), \(activation.rawValue), "
+            + "σ_w = \(weightStd), σ_b = \(biasStd)"
+    }
+
+    /// Checks the largest squared row norm of `inputs`, because the layer
+    /// variances grow with the input norm.
+    public func quadratureAccuracyProblem(inputs: Matrix) -> String? {
+        guard inputs.rows > 0 else { return nil }
+        let largest = (0..<inputs.rows).map { BLAS.dot(inputs.row($0), inputs.row($0)) }.max()!
+        return quadratureAccuracyProblem(squaredNorm: largest, dimension: inputs.columns)
+    }
+}

@@ -39,8 +39,8 @@ public struct PopulationOperator: Sendable {
         self.crossKernel = crossKernel
     }
 
-    /// Builds the operator of a fully connected network's kernel.
-    public init(kernel: FullyConnectedKernel, kind: KernelKind = .ntk, quadrature: Quadrature) throws {
+    /// Builds the operator of a network's infinite-width kernel.
+    public init(kernel: any NeuralKernel, kind: KernelKind = .ntk, quadrature: Quadrature) throws {
         let nodes = quadrature.nodes
         try self.init(quadrature: quadrature, gram: kernel.gram(nodes, kind: kind)) { points in
             kernel.cross(points, nodes, kind: kind)

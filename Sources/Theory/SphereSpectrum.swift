@@ -114,9 +114,9 @@ public enum SphereSpectrum {
         return out
     }
 
-    /// Computes the Funk–Hecke spectrum of a fully connected network's NTK or
+    /// Computes the Funk–Hecke spectrum of a zonal network kernel's NTK or
     /// NNGP on S^{d−1}, for inputs scaled to norm √d.
-    public static func eigenvalues(of kernel: FullyConnectedKernel, kind: KernelKind = .ntk,
+    public static func eigenvalues(of kernel: any ZonalKernel, kind: KernelKind = .ntk,
                                    dimension d: Int, maxDegree: Int) throws -> [SphericalEigenvalue] {
         try eigenvalues(dimension: d, maxDegree: maxDegree) { kernel.onSphere(cosine: $0, kind: kind) }
     }
