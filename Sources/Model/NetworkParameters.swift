@@ -85,6 +85,28 @@ public struct NetworkParameters: Sendable, Equatable {
         self.biases = biases
     }
 
+    /// Creates parameters with the layer shapes of `template` from a flat
+    /// vector in the order of `flattened`.
+    /// - Precondition: `flattened.count == template.count`.
+    public init(shapedLike template: NetworkParameters, flattened: [Double]) {
+        precondition(flattened.count == template.count,
+                     "The flat parameter vector has \(flattened.count) entries, but the "
+                         + "template has \(template.count).")
+        var offset = 0
+        var weights: [Matrix] = []
+        var biases: [[Double]] = []
+        for (w, b) in zip(template.weights, template.biases) {
+            let weightCount = w.rows * w.columns
+            weights.append(Matrix(rows: w.rows, columns: w.columns,
+                                  storage: Array(flattened[offset..<(offset + weightCount)])))
+            offset += weightCount
+            biases.append(Array(flattened[offset..<(offset + b.count)]))
+            offset += b.count
+        }
+        self.weights = weights
+        self.biases = biases
+    }
+
     /// Number of scalar entries over all layers.
     public var count: Int {
         zip(weights, biases).reduce(0) { $0 + $1.0.storage.count + $1.1.count }

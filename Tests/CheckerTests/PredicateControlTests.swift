@@ -330,8 +330,8 @@ struct PredicateControlTests {
             .setting(path: ["architecture", "depth"], to: .number(2, isInteger: true))
         let result = try run(document)
         #expect(result.verdict == .error)
-        #expect(result.errorMessage == "property deep: parity needs one hidden ReLU layer without bias "
-            + "(depth 1, biasStd 0)")
+        #expect(result.errorMessage == "property deep: parity needs a fully connected network with one "
+            + "hidden ReLU layer and no bias (depth 1, biasStd 0)")
     }
 
     // The step stays fixed, so only the ratio of the trajectories' distances

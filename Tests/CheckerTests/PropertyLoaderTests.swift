@@ -1,6 +1,7 @@
 import Checker
 import Foundation
 import Testing
+import Theory
 
 /// One edit of a valid property file that the loader must reject.
 struct RejectionCase: Sendable, CustomTestStringConvertible {
@@ -216,8 +217,8 @@ struct PropertyLoaderTests {
         let spec = try PropertyLoader.load(file: path)
         #expect(spec.id == Self.baseID)
         #expect(spec.predicate == .traceIdentity)
-        #expect(spec.kernel.depth == 1)
-        #expect(spec.kernel.weightStd == 1.4142135623730951)
+        #expect(spec.architecture == .fullyConnected(FullyConnectedKernel(
+            activation: .relu, depth: 1, weightStd: 1.4142135623730951, biasStd: 0)))
         #expect(spec.distribution == .sphere2(polar: 8, azimuthal: 16))
         #expect(spec.times == [1.0])
         #expect(spec.delta == 0.05, "default δ")

@@ -93,12 +93,9 @@ public final class Experiment {
     }
 
     /// A network of width `width` initialized from `seed`.
-    public func network(width: Int, seed: UInt64, outputScale: NetworkArchitecture.OutputScale) -> FullyConnectedNetwork {
-        let k = spec.kernel
-        let architecture = NetworkArchitecture(inputDimension: quadrature.dimension, width: width, depth: k.depth,
-                                               activation: k.activation, weightStd: k.weightStd,
-                                               biasStd: k.biasStd, outputScale: outputScale)
-        return FullyConnectedNetwork(architecture: architecture, seed: seed)
+    public func network(width: Int, seed: UInt64, outputScale: NetworkArchitecture.OutputScale) -> any TrainableNetwork {
+        spec.architecture.network(inputDimension: quadrature.dimension, width: width, seed: seed,
+                                  outputScale: outputScale)
     }
 }
 

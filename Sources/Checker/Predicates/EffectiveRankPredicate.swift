@@ -44,15 +44,15 @@ enum EffectiveRankPredicate {
         let seed = context.seed(spec, "fisher", 0)
         let sample = try experiment.trainingSample(size: fisherPoints, seed: CaseSeed.substream(seed, "sample"))
         let network = experiment.network(width: fisherWidth, seed: CaseSeed.substream(seed, "init"), outputScale: .ntk)
-        let architecture = network.architecture
-        let count = architecture.parameterCount
+        let template = network.parameters
+        let count = template.count
         let n = sample.inputs.rows
         var jacobian = Matrix(rows: n, columns: count)
         var unit = [Double](repeating: 0, count: count)
         for p in 0..<count {
             unit[p] = 1
             let column = network.jacobianVectorProduct(
-                sample.inputs, direction: NetworkParameters(architecture: architecture, flattened: unit))
+                sample.inputs, direction: NetworkParameters(shapedLike: template, flattened: unit))
             unit[p] = 0
             for i in 0..<n { jacobian[i, p] = column[i] }
         }

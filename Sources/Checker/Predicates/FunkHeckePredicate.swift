@@ -27,6 +27,10 @@ enum FunkHeckePredicate {
             throw ExperimentError.unsupported(property: spec.id,
                                               reason: "funk-hecke needs a circle or sphere product rule")
         }
+        guard let zonal = spec.architecture.zonalKernel else {
+            throw ExperimentError.unsupported(property: spec.id, reason:
+                "funk-hecke needs a kernel that depends on ⟨x, x'⟩ alone, and the \(spec.architecture.family) kernel does not")
+        }
         let d = spec.distribution.dimension
         let maxDegree = spec.maxDegree ?? 6
         var count = 0
@@ -36,7 +40,7 @@ enum FunkHeckePredicate {
                 "maxDegree \(maxDegree) needs \(count) eigenvalues but the coarse rule has only \(coarseQuadrature.count) nodes; add nodes or lower maxDegree")
         }
         // Degrees beyond maxDegree can outrank vanishing ones, so expand further.
-        let spectrum = try SphereSpectrum.eigenvalues(of: spec.kernel, kind: context.comparisonKind,
+        let spectrum = try SphereSpectrum.eigenvalues(of: zonal, kind: context.comparisonKind,
                                                       dimension: d, maxDegree: 3 * maxDegree + 2)
         var expected: [Double] = []
         for entry in spectrum {

@@ -29,10 +29,10 @@ enum ParityPredicate {
         guard spec.distribution.isSphere else {
             throw ExperimentError.unsupported(property: spec.id, reason: "parity needs a sphere distribution")
         }
-        var kernel = spec.kernel
-        guard kernel.activation == .relu && kernel.depth == 1 && kernel.biasStd == 0 else {
+        guard case var .fullyConnected(kernel) = spec.architecture,
+              kernel.activation == .relu && kernel.depth == 1 && kernel.biasStd == 0 else {
             throw ExperimentError.unsupported(property: spec.id, reason:
-                "parity needs one hidden ReLU layer without bias (depth 1, biasStd 0)")
+                "parity needs a fully connected network with one hidden ReLU layer and no bias (depth 1, biasStd 0)")
         }
         if context.control == .addedBias { kernel.biasStd = addedBiasStd }
         let d = spec.distribution.dimension
@@ -46,9 +46,10 @@ enum ParityPredicate {
             measured: declared.map(abs).max() ?? 0, bound: tolerance,
             statement: "max_{odd k≥3} |μ_k|/μ_0 ≤ vanishing"))
 
-        var biased = spec.kernel
+        var biased = kernel
         biased.biasStd = addedBiasStd
-        var deeper = spec.kernel
+        var deeper = kernel
+        deeper.biasStd = 0
         deeper.depth = 2
         for (label, contrast) in [("σ_b=\(short(addedBiasStd)), depth 1", biased), ("σ_b=0, depth 2", deeper)] {
             let ratios = try oddRatios(contrast, dimension: d, maxDegree: maxDegree)

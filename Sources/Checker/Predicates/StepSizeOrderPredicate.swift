@@ -52,7 +52,7 @@ enum StepSizeOrderPredicate {
 
     /// Trains copies of `network` with steps η, η/2 and η/4 and appends one
     /// case per requested time.
-    static func check(_ experiment: Experiment, network: FullyConnectedNetwork, sample: TrainingSample,
+    static func check(_ experiment: Experiment, network: any TrainableNetwork, sample: TrainingSample,
                       eta: Double, label: String, seed: UInt64, outcome: inout PredicateOutcome) throws {
         let spec = experiment.spec
         let q = experiment.quadrature

@@ -28,13 +28,15 @@ enum TraceIdentityPredicate {
             statement: "|Σ λ_i − Σ w_j K(z_j,z_j)| / Σ w_j K(z_j,z_j) ≤ relative tolerance"))
         outcome.figures["sum of eigenvalues"] = op.trace
         outcome.figures["mean kernel diagonal"] = expected
-        guard spec.distribution.isSphere else { return outcome }
+        // Funk–Hecke needs a zonal kernel; a convolutional kernel on the
+        // sphere is not one, so only the quadrature case applies to it.
+        guard spec.distribution.isSphere, let zonal = spec.architecture.zonalKernel else { return outcome }
 
         let d = spec.distribution.dimension
         let maxDegree = spec.maxDegree ?? 100
-        let spectrum = try SphereSpectrum.eigenvalues(of: spec.kernel, kind: .ntk, dimension: d, maxDegree: maxDegree)
+        let spectrum = try SphereSpectrum.eigenvalues(of: zonal, kind: .ntk, dimension: d, maxDegree: maxDegree)
         let partial = spectrum.reduce(0) { $0 + $1.multiplicity * $1.eigenvalue }
-        let kappaOne = spec.kernel.onSphere(cosine: 1, kind: diagonalKind)
+        let kappaOne = zonal.onSphere(cosine: 1, kind: diagonalKind)
         let last = spectrum[maxDegree], previous = spectrum[maxDegree - 1]
         let tail = Double(maxDegree) * (last.multiplicity * max(last.eigenvalue, 0)
             + previous.multiplicity * max(previous.eigenvalue, 0)) / 2

@@ -1,4 +1,5 @@
 import Foundation
+import Model
 import Theory
 
 /// Reads and validates property files.
@@ -76,10 +77,9 @@ public enum PropertyLoader {
         let predicate = PredicateKind(rawValue: try root.string("predicate", oneOf: PredicateKind.allCases.map(\.rawValue)))!
         let statement = try root.string("statement")
         if statement.trimmingCharacters(in: .whitespaces).isEmpty { throw root.error("statement", "must not be empty") }
-        let kernel = try parseArchitecture(try root.object("architecture"))
         let distribution = try parseDistribution(try root.object("distribution"))
-        if let problem = kernel.quadratureAccuracyProblem(squaredNorm: distribution.inputSquaredNorm,
-                                                          dimension: distribution.dimension) {
+        let architecture = try parseArchitecture(try root.object("architecture"))
+        if let problem = architecture.quadratureAccuracyProblem(distribution) {
             throw root.error("architecture", problem)
         }
         let target = root.has("target") ? try parseTarget(try root.object("target"), distribution: distribution) : nil
@@ -117,7 +117,7 @@ public enum PropertyLoader {
         if let stored = constants?.fingerprint, stored != fingerprint {
             throw root.error("constants", "the constants were calibrated for another configuration (fingerprint \(stored), now \(fingerprint)); run `spectral-check calibrate \(root.file)`")
         }
-        return PropertySpec(id: id, predicate: predicate, statement: statement, kernel: kernel,
+        return PropertySpec(id: id, predicate: predicate, statement: statement, architecture: architecture,
                             distribution: distribution, target: target, learningRate: learningRate,
                             times: times, delta: delta, maxDegree: maxDegree, tolerance: tolerance,
                             toleranceReason: reason, control: ControlKind(rawValue: controlName)!,
@@ -125,14 +125,20 @@ public enum PropertyLoader {
                             configurationFingerprint: fingerprint, file: root.file)
     }
 
-    static func parseArchitecture(_ object: StrictObject) throws -> FullyConnectedKernel {
-        try object.rejectUnknownKeys(allowed: ["family", "activation", "depth", "weightStd", "biasStd"])
-        _ = try object.string("family", oneOf: ["fc"])
+    static func parseArchitecture(_ object: StrictObject) throws -> ArchitectureSpec {
+        let family = try object.string("family", oneOf: ["fc"])
         let activation = Activation(rawValue: try object.string("activation", oneOf: Activation.allCases.map(\.rawValue)))!
-        let depth = try object.int("depth", in: 1...6)
         let weightStd = try object.double("weightStd", in: 0...100, exclusiveLower: true)
         let biasStd = try object.double("biasStd", in: 0...100)
-        return FullyConnectedKernel(activation: activation, depth: depth, weightStd: weightStd, biasStd: biasStd)
+        let architecture: ArchitectureSpec
+        switch family {
+        default:
+            try object.rejectUnknownKeys(allowed: ["family", "activation", "depth", "weightStd", "biasStd"])
+            let depth = try object.int("depth", in: 1...NetworkArchitecture.maximumDepth)
+            architecture = .fullyConnected(FullyConnectedKernel(activation: activation, depth: depth,
+                                                                weightStd: weightStd, biasStd: biasStd))
+        }
+        return architecture
     }
 
     static func parseDistribution(_ object: StrictObject) throws -> DistributionSpec {

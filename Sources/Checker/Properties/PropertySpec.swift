@@ -165,7 +165,7 @@ public struct PropertySpec: Sendable {
     public var id: String
     public var predicate: PredicateKind
     public var statement: String
-    public var kernel: FullyConnectedKernel
+    public var architecture: ArchitectureSpec
     public var distribution: DistributionSpec
     public var target: TargetSpec?
     /// Gradient-descent step η; time t = k η.
@@ -185,6 +185,9 @@ public struct PropertySpec: Sendable {
     public var configurationFingerprint: String
     /// The file the property came from.
     public var file: String
+
+    /// The infinite-width kernel of the architecture.
+    public var kernel: any NeuralKernel { architecture.kernel }
 
     public func grid(_ profile: Profile) -> CaseGrid { profiles[profile]! }
 
