@@ -200,6 +200,32 @@ enum PropertyFixture {
             extra: [("target", zonalTarget), ("learningRate", "0.05")])
     }
 
+    static func spectralBias(id: String = "test-spectral-bias") throws -> JSONValue {
+        try property(
+            id: id, predicate: "spectral-bias",
+            tolerance: "{\"relative\": 0.25, \"predictionFloor\": 0.1, \"reason\": \"gap over mode share\"}",
+            ci: grid(widths: [512], sampleSizes: [100], seeds: 2), times: "[0.5, 1.0]",
+            extra: [("target", zonalTarget), ("learningRate", "0.05")])
+    }
+
+    static func widthOfOrderN(id: String = "test-width-of-order-n") throws -> JSONValue {
+        try property(
+            id: id, predicate: "width-of-order-n",
+            tolerance: "{\"confidence\": 0.95, \"reason\": \"both parts shrink\"}",
+            control: "mean-field",
+            ci: "{\"widthRatios\": [2, 4, 8], \"sampleSizes\": [25, 50, 100, 200], \"seeds\": 4, \"budgetSeconds\": 60}",
+            extra: [("target", zonalTarget), ("learningRate", "0.05")])
+    }
+
+    static func drift(id: String = "test-drift") throws -> JSONValue {
+        try property(
+            id: id, predicate: "drift",
+            tolerance: "{\"travelSlopeAllowance\": 0.15, \"exponentAllowance\": 0.1, \"confidence\": 0.95, "
+                + "\"reason\": \"lazy training\"}",
+            control: "mean-field", ci: grid(widths: [64, 256, 1024], sampleSizes: [50], seeds: 4),
+            times: "[0.5, 1.0]", extra: [("target", zonalTarget), ("learningRate", "0.05")])
+    }
+
     /// Returns a main-bound property with the given constants, or with no
     /// `constants` key when `widthConstant` is nil.
     static func mainBound(

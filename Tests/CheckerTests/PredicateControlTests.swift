@@ -79,6 +79,19 @@ struct PredicateFixtureCase: Sendable, CustomTestStringConvertible {
                              caseCount: 3) {
             try PropertyFixture.widthExponent()
         },
+        // Two modes and their ordering at each of the two times.
+        PredicateFixtureCase(name: "spectral-bias", predicate: .spectralBias, control: .nngp, caseCount: 6) {
+            try PropertyFixture.spectralBias()
+        },
+        // One slope case per ratio at the one time.
+        PredicateFixtureCase(name: "width-of-order-n", predicate: .widthOfOrderN, control: .meanField,
+                             caseCount: 3) {
+            try PropertyFixture.widthOfOrderN()
+        },
+        // The travel case and the three drift-slope cases.
+        PredicateFixtureCase(name: "drift", predicate: .drift, control: .meanField, caseCount: 4) {
+            try PropertyFixture.drift()
+        },
         // Two seeds, each with a stability case and a case at each of the two times.
         PredicateFixtureCase(name: "main-bound", predicate: .mainBound, control: .meanField, caseCount: 6) {
             try PropertyFixture.mainBound()

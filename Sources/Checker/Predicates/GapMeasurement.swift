@@ -31,6 +31,9 @@ public struct GapMeasurement: Sendable, Codable {
     /// ‖P_k r_t‖ / ‖P_k r_0‖ for the reported eigenspaces P_k, and e^{−λ_k t}.
     public var modeRatios: [Double]
     public var modePredictions: [Double]
+    /// `modeRatios` with the projections estimated from the nodes outside
+    /// the training set only, when the training set is drawn from the nodes.
+    public var modeRatiosOutsideTraining: [Double]?
 }
 
 /// A group of eigenvalues equal up to quadrature error, treated as one
@@ -68,6 +71,44 @@ struct Eigenspace: Sendable {
     }
 }
 
+/// Projections onto eigenspaces estimated from a subset of the nodes, the
+/// points outside a training set drawn from the nodes: each coefficient
+/// ⟨g, φ_i⟩ becomes Σ_{j∈S} w_j g(z_j) φ_i(z_j) / Σ_{j∈S} w_j, a Monte Carlo
+/// estimate of the same inner product that never reads a training point.
+struct RestrictedProjection {
+    let nodes: [Int]
+    let weights: [Double]
+    /// Eigenfunction values on `nodes`, keyed by eigenvalue index.
+    let eigenfunctions: [Int: [Double]]
+
+    init(op: PopulationOperator, nodes: [Int], modes: [Eigenspace]) {
+        let total = nodes.reduce(0) { $0 + op.quadrature.weights[$1] }
+        self.nodes = nodes
+        self.weights = nodes.map { op.quadrature.weights[$0] / total }
+        var values: [Int: [Double]] = [:]
+        for index in modes.flatMap(\.indices) {
+            let all = op.eigenfunction(index)
+            values[index] = nodes.map { all[$0] }
+        }
+        self.eigenfunctions = values
+    }
+
+    /// Returns ‖P_k g‖ estimated on the subset, for a function given by its
+    /// values on all nodes.
+    func norm(of mode: Eigenspace, _ values: [Double]) -> Double {
+        var sum = 0.0
+        for index in mode.indices {
+            let phi = eigenfunctions[index]!
+            var coefficient = 0.0
+            for (position, node) in nodes.enumerated() {
+                coefficient += weights[position] * values[node] * phi[position]
+            }
+            sum += coefficient * coefficient
+        }
+        return sum.squareRoot()
+    }
+}
+
 /// One trained network and everything measured on it.
 struct TrainedCase {
     var width: Int
@@ -101,9 +142,12 @@ enum GapMeasurer {
 
     /// Trains one network and measures the gap at each requested time, and,
     /// when `forPlots` is set, at `plotPoints` evenly spaced times as well.
+    /// Mode ratios are measured on `modes` when given, else on the top
+    /// eigenspaces that carry at least 1% of ‖r_0‖.
     /// - Throws: `UnstableStep` before training when η λ_max(Θ_n/n) ≥ 2.
     static func run(_ experiment: Experiment, width: Int, sampleSize n: Int, seed: UInt64,
-                    times: [Double], context: EvaluationContext, forPlots: Bool = false) throws -> TrainedCase {
+                    times: [Double], context: EvaluationContext, forPlots: Bool = false,
+                    modes fixedModes: [Eigenspace]? = nil) throws -> TrainedCase {
         let spec = experiment.spec
         let kind = context.comparisonKind
         let sample = try experiment.trainingSample(size: n, seed: CaseSeed.substream(seed, "sample"))
@@ -129,13 +173,14 @@ enum GapMeasurer {
         let cross = spec.kernel.cross(q.nodes, sample.inputs, kind: kind)
         let initialCoefficients = op.coefficients(r0)
         // Eigenspaces with at least 1% of ‖r_0‖, among the top 3 · reportedModes.
-        let modes = Array(Eigenspace.clusters(op.eigenvalues, count: reportedModes * 3)
+        let modes = fixedModes ?? Array(Eigenspace.clusters(op.eigenvalues, count: reportedModes * 3)
             .filter { $0.norm(initialCoefficients) >= 0.01 * r0Norm }
             .prefix(reportedModes))
         let outside = sample.nodeIndices.map { used -> [Int] in
             let usedSet = Set(used)
             return (0..<q.count).filter { !usedSet.contains($0) }
         }
+        let restricted = outside.map { RestrictedProjection(op: op, nodes: $0, modes: modes) }
         var measurements: [GapMeasurement] = []
         var plotMeasurements: [GapMeasurement] = []
         for snapshot in trajectory.snapshots.dropFirst() {
@@ -153,6 +198,11 @@ enum GapMeasurer {
                 parameterDistance: snapshot.parameterDistance,
                 modeRatios: modes.map { $0.norm(coefficients) / $0.norm(initialCoefficients) },
                 modePredictions: modes.map { exp(-$0.eigenvalue * t) })
+            if let restricted {
+                m.modeRatiosOutsideTraining = modes.map {
+                    restricted.norm(of: $0, rt) / restricted.norm(of: $0, r0)
+                }
+            }
             if let outside {
                 m.gapOutsideTraining = restrictedNorm(outside, rt, kernelFlow, weights: q.weights)
                     / restrictedNorm(outside, r0, nil, weights: q.weights)

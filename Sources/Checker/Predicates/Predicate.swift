@@ -37,6 +37,9 @@ public enum PredicateEngine {
         case .effectiveRank: return try EffectiveRankPredicate.evaluate(experiment, context)
         case .stepSizeOrder: return try StepSizeOrderPredicate.evaluate(experiment, context)
         case .parity: return try ParityPredicate.evaluate(experiment, context)
+        case .widthOfOrderN: return try WidthOfOrderNPredicate.evaluate(experiment, context)
+        case .drift: return try DriftPredicate.evaluate(experiment, context)
+        case .spectralBias: return try SpectralBiasPredicate.evaluate(experiment, context)
         }
     }
 }

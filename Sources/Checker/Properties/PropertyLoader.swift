@@ -198,8 +198,12 @@ public enum PropertyLoader {
     }
 
     static func parseGrid(_ object: StrictObject, predicate: PredicateKind) throws -> CaseGrid {
-        try object.rejectUnknownKeys(allowed: ["widths", "sampleSizes", "seeds", "budgetSeconds"])
-        let widths = try object.intArray("widths", in: 1...65536)
+        // width-of-order-n ties the width to the sample size, so its grid
+        // lists ratios c of m = c·n in place of widths.
+        let widthKey = predicate == .widthOfOrderN ? "widthRatios" : "widths"
+        try object.rejectUnknownKeys(allowed: [widthKey, "sampleSizes", "seeds", "budgetSeconds"])
+        let widths = predicate == .widthOfOrderN ? [] : try object.intArray("widths", in: 1...65536)
+        let ratios = predicate == .widthOfOrderN ? try object.doubleArray("widthRatios", in: 0...64, exclusiveLower: true) : []
         let sampleSizes = try object.intArray("sampleSizes", in: 2...20000)
         let seeds = try object.int("seeds", in: 1...1000)
         let budget = try object.int("budgetSeconds", in: 1...86400)
@@ -209,10 +213,20 @@ public enum PropertyLoader {
         if predicate == .ntkAtInitialization && seeds < 2 {
             throw object.error("seeds", "ntk-at-init needs at least 2 seeds to estimate a standard error")
         }
-        if predicate == .sampleExponent && Set(sampleSizes).count < 3 {
-            throw object.error("sampleSizes", "sample-exponent needs at least three distinct sample sizes")
+        if (predicate == .sampleExponent || predicate == .widthOfOrderN) && Set(sampleSizes).count < 3 {
+            throw object.error("sampleSizes", "\(predicate.rawValue) needs at least three distinct sample sizes")
         }
-        return CaseGrid(widths: widths, sampleSizes: sampleSizes, seedCount: seeds, budgetSeconds: budget)
+        if predicate == .widthOfOrderN && Set(ratios).count < 3 {
+            throw object.error("widthRatios", "width-of-order-n needs at least three distinct ratios")
+        }
+        if predicate == .drift && Set(widths).count < 3 {
+            throw object.error("widths", "drift needs at least three distinct widths")
+        }
+        if predicate == .widthOfOrderN, let c = ratios.min(), let n = sampleSizes.min(), (c * Double(n)).rounded() < 1 {
+            throw object.error("widthRatios", "ratio \(c) at sample size \(n) gives width 0; raise the ratio")
+        }
+        return CaseGrid(widths: widths, widthRatios: ratios, sampleSizes: sampleSizes, seedCount: seeds,
+                        budgetSeconds: budget)
     }
 
     static func parseConstants(_ object: StrictObject) throws -> BoundConstants {

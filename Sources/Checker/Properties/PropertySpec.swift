@@ -28,11 +28,22 @@ public enum PredicateKind: String, CaseIterable, Sendable, Codable {
     /// One bias-free hidden ReLU layer has μ_k = 0 for odd k ≥ 3 on the
     /// sphere; a bias or a second layer makes them positive.
     case parity
+    /// With the width tied to the sample size, m = c·n for at least three
+    /// ratios c, the gap at fixed t shrinks as n grows.
+    case widthOfOrderN = "width-of-order-n"
+    /// Parameter travel ‖θ_t − θ_0‖ ≤ C t with C flat in m, and NTK drift
+    /// ‖G_t − G_0‖_F / n shrinking like m^{−1/2}.
+    case drift
+    /// On points outside the training set, each well-separated top
+    /// eigenspace of T decays like e^{−λ_k t}, and the learned fraction is
+    /// ordered by eigenvalue.
+    case spectralBias = "spectral-bias"
 
     /// The negative controls that make sense for this predicate.
     public var allowedControls: [ControlKind] {
         switch self {
-        case .mainBound, .widthExponent: return [.meanField, .nngp]
+        case .mainBound, .widthExponent, .widthOfOrderN: return [.meanField, .nngp]
+        case .drift: return [.meanField]
         case .stepSizeOrder: return [.unstableStep]
         case .parity: return [.addedBias]
         default: return [.nngp]
@@ -53,12 +64,16 @@ public enum PredicateKind: String, CaseIterable, Sendable, Codable {
         case .effectiveRank: return [("relative", 0...0.3)]
         case .stepSizeOrder: return [("ratioAllowance", 0...0.5)]
         case .parity: return [("vanishing", 0...1e-6)]
+        case .widthOfOrderN: return [("confidence", 0.5...0.9999)]
+        case .drift: return [("travelSlopeAllowance", 0...0.25), ("exponentAllowance", 0...0.2), ("confidence", 0.5...0.9999)]
+        case .spectralBias: return [("relative", 0...0.5), ("predictionFloor", 0.01...0.9)]
         }
     }
 
     var needsTraining: Bool {
         switch self {
-        case .dampedDeviations, .mainBound, .widthExponent, .stepSizeOrder: return true
+        case .dampedDeviations, .mainBound, .widthExponent, .stepSizeOrder, .widthOfOrderN, .drift, .spectralBias:
+            return true
         default: return false
         }
     }
@@ -85,7 +100,10 @@ public enum Profile: String, CaseIterable, Sendable, Codable {
 
 /// Widths, sample sizes and seed count of one profile or calibration grid.
 public struct CaseGrid: Sendable, Equatable {
+    /// Widths m; empty for width-of-order-n, which uses `widthRatios`.
     public var widths: [Int]
+    /// Ratios c of width-of-order-n, whose widths are m = round(c·n).
+    public var widthRatios: [Double] = []
     public var sampleSizes: [Int]
     /// How many seeds each case runs; case seeds derive from the run's base seed.
     public var seedCount: Int
