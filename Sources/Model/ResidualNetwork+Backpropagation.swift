@@ -3,7 +3,7 @@ import Theory
 /// The per-layer quantities of one forward-backward pass of a residual
 /// network over a batch, indexed like `NetworkParameters.weights`.
 ///
-/// For weight matrix `l`, `layerInputs[l - 1]` holds the rows it multiplies
+/// For weight matrix `l`, `layerInputs[l - 1]` contains the rows it multiplies
 /// and `deltas[l - 1]` the derivative of `f` with respect to its scaled
 /// output, so `∂f/∂W^l = s_l δ (a)ᵀ`. Concretely `layerInputs` is
 /// `[X, φ(H⁰), …, φ(Hᴮ)]` and `deltas` is `[Δ⁰, Δ¹, …, Δᴮ, 1]`, where row `i`

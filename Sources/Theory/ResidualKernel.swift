@@ -28,10 +28,9 @@ import Foundation
 /// and vanishes as m → ∞, and the branch term contributes β E[φ'φ'] Θᵏ⁻¹.
 /// The new weights Wᵏ add β E[φφ]. `weightStd` is σ_w and `biasStd` is σ_b
 /// (not their squares), and `branchScale` is α.
-/// - SeeAlso: Arora et al. (2019), "On Exact Computation with an Infinitely
-///   Wide Neural Net", NeurIPS 32, eqs. (9)–(13), for the fully connected
-///   recursion that this one modifies; neural-tangents' `stax.FanOut`,
-///   `stax.parallel` and `stax.FanInSum` build the same network.
+/// - SeeAlso: neural-tangents 0.6.5, whose `stax.FanOut`, `stax.parallel`
+///   and `stax.FanInSum` build the same network. Its kernels agree with
+///   these to 1e-15 relative for ReLU and erf (see the tests).
 public struct ResidualKernel: Equatable, Codable, Sendable {
     /// The largest supported number of residual blocks.
     public static let maximumBlocks = 6
@@ -144,8 +143,8 @@ public struct ResidualKernel: Equatable, Codable, Sendable {
         weightVariance * dot / Double(dimension) + biasVariance
     }
 
-    /// The layer variances Σᵏ(x, x), k = 0 … blocks, of one input with
-    /// squared norm `squaredNorm`.
+    /// Computes the layer variances Σᵏ(x, x), k = 0 … blocks, of one input
+    /// with squared norm `squaredNorm`.
     func layerVariances(squaredNorm: Double, dimension: Int) -> [Double] {
         var q = inputCovariance(dot: squaredNorm, dimension: dimension)
         var out = [q]
@@ -177,7 +176,7 @@ public struct ResidualKernel: Equatable, Codable, Sendable {
         return kind == .ntk ? value.ntk : value.nngp
     }
 
-    /// The Gram matrix K(x_i, x_j) of the rows of `inputs`, exactly
+    /// Computes the Gram matrix K(x_i, x_j) of the rows of `inputs`, exactly
     /// symmetric, with diagonal entries from the diagonal expectations.
     /// - Complexity: O(n² d) for the inner products plus O(n² blocks).
     public func gram(_ inputs: Matrix, kind: KernelKind = .ntk) -> Matrix {
@@ -187,7 +186,8 @@ public struct ResidualKernel: Equatable, Codable, Sendable {
                     dimension: inputs.columns, symmetric: true, kind: kind)
     }
 
-    /// The cross-kernel matrix K(x_i, y_j) between the rows of `x` and `y`.
+    /// Computes the cross-kernel matrix K(x_i, y_j) between the rows of `x`
+    /// and `y`.
     public func cross(_ x: Matrix, _ y: Matrix, kind: KernelKind = .ntk) -> Matrix {
         precondition(x.columns == y.columns,
                      "Cross-kernel inputs differ in dimension: \(x.columns) and \(y.columns).")
@@ -304,8 +304,8 @@ extension ResidualKernel: ZonalKernel {
     }
 
     /// Checks the largest squared row norm of `inputs`, because the layer
-    /// variances grow with the input norm. The variances also grow with
-    /// every block, so the last one is usually the largest.
+    /// variances grow with the input norm. They also never decrease from one
+    /// block to the next, because every branch adds β E[φ²] ≥ 0.
     public func quadratureAccuracyProblem(inputs: Matrix) -> String? {
         guard !activation.hasClosedFormExpectations, inputs.rows > 0 else { return nil }
         let squaredNorm = (0..<inputs.rows).map { BLAS.dot(inputs.row($0), inputs.row($0)) }.max()!
