@@ -87,25 +87,17 @@ extension FullyConnectedNetwork {
                                 into gradient: inout NetworkParameters) -> (loss: Double, residual: [Double]) {
         _ = checkedTraining(inputs, targets)
         let n = Double(inputs.rows)
+        let weightScales = (1...architecture.layerCount).map { architecture.weightScale(layer: $0) }
         var residual: [Double] = []
         residual.reserveCapacity(inputs.rows)
         for range in chunkRanges(inputs.rows) {
             let chunkPass = pass(inputs.rows(range), keepingPreActivations: false)
             let chunkResidual = zip(chunkPass.outputs, targets[range]).map { $0 - $1 }
             residual.append(contentsOf: chunkResidual)
-            for layer in 1...architecture.layerCount {
-                var weighted = chunkPass.deltas[layer - 1]
-                scaleRows(&weighted, by: chunkResidual)
-                BLAS.gemm(weighted, transposeA: true, chunkPass.activations[layer - 1],
-                          alpha: architecture.weightScale(layer: layer) / n, beta: 1,
-                          into: &gradient.weights[layer - 1])
-                let biasPart = BLAS.multiply(chunkPass.deltas[layer - 1], chunkResidual,
-                                             transpose: true)
-                let biasScale = architecture.biasStd / n
-                for j in biasPart.indices {
-                    gradient.biases[layer - 1][j] += biasScale * biasPart[j]
-                }
-            }
+            accumulateLayerGradients(deltas: chunkPass.deltas, layerInputs: chunkPass.activations,
+                                     residual: chunkResidual, weightScales: weightScales,
+                                     biasStd: architecture.biasStd, sampleCount: inputs.rows,
+                                     into: &gradient)
         }
         let loss = 0.5 * BLAS.dot(residual, residual) / n
         return (loss, residual)

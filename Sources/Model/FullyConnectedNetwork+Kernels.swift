@@ -164,36 +164,19 @@ extension FullyConnectedNetwork {
     /// Computes `Σ_l (Δ^l_x (Δ^l_y)ᵀ) ⊙ (s_l² A^{l-1}_x (A^{l-1}_y)ᵀ + σ_b²)`
     /// for two passes.
     private func kernelBlock(_ x: NetworkPass, _ y: NetworkPass) -> Matrix {
-        let rows = x.deltas[0].rows
-        let columns = y.deltas[0].rows
-        let biasVariance = architecture.biasVariance
-        var block = Matrix(rows: rows, columns: columns)
-        var deltaProduct = Matrix(rows: rows, columns: columns)
-        var activationProduct = Matrix(rows: rows, columns: columns)
-        for layer in 1...architecture.layerCount {
-            let scale = architecture.weightScale(layer: layer)
-            BLAS.gemm(x.deltas[layer - 1], y.deltas[layer - 1], transposeB: true,
-                      into: &deltaProduct)
-            BLAS.gemm(x.activations[layer - 1], y.activations[layer - 1], transposeB: true,
-                      alpha: scale * scale, into: &activationProduct)
-            block.storage.withUnsafeMutableBufferPointer { out in
-                deltaProduct.storage.withUnsafeBufferPointer { delta in
-                    activationProduct.storage.withUnsafeBufferPointer { activation in
-                        for i in 0..<out.count {
-                            out[i] += delta[i] * (activation[i] + biasVariance)
-                        }
-                    }
-                }
-            }
-        }
-        return block
+        let layers = 1...architecture.layerCount
+        return gradientKernelBlock(
+            xDeltas: x.deltas, xLayerInputs: x.activations,
+            yDeltas: y.deltas, yLayerInputs: y.activations,
+            weightScales: layers.map { architecture.weightScale(layer: $0) },
+            biasVariances: layers.map { _ in architecture.biasVariance })
     }
 }
 
 /// Copies `block` into `matrix` with its top-left entry at
 /// `(rowOffset, columnOffset)`.
-private func writeBlock(_ block: Matrix, into matrix: inout Matrix, rowOffset: Int,
-                   columnOffset: Int) {
+func writeBlock(_ block: Matrix, into matrix: inout Matrix, rowOffset: Int,
+                columnOffset: Int) {
     for i in 0..<block.rows {
         let target = (rowOffset + i) * matrix.columns + columnOffset
         let source = i * block.columns
@@ -203,7 +186,7 @@ private func writeBlock(_ block: Matrix, into matrix: inout Matrix, rowOffset: I
 }
 
 /// Copies all rows of `rows` into `matrix` starting at row `start`.
-private func copyRows(_ rows: Matrix, into matrix: inout Matrix, at start: Int) {
+func copyRows(_ rows: Matrix, into matrix: inout Matrix, at start: Int) {
     precondition(rows.columns == matrix.columns,
                  "Cannot copy rows of \(rows.columns) columns into \(matrix.columns) columns.")
     let offset = start * matrix.columns
@@ -211,7 +194,7 @@ private func copyRows(_ rows: Matrix, into matrix: inout Matrix, at start: Int) 
 }
 
 /// Adds `constant` to every entry of `matrix`.
-private func addConstant(_ constant: Double, to matrix: inout Matrix) {
+func addConstant(_ constant: Double, to matrix: inout Matrix) {
     matrix.storage.withUnsafeMutableBufferPointer { values in
         for i in 0..<values.count { values[i] += constant }
     }

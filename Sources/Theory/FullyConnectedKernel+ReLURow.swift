@@ -34,11 +34,7 @@ extension FullyConnectedKernel {
                 let a = Lanes(repeating: rowVariances[l])
                 let base = columnVariances + l * columnCount + j
                 let b = Lanes(base[0], base[1], base[2], base[3])
-                let s = (a * b - c * c).replacing(with: 0, where: a * b - c * c .< 0).squareRoot()
-                let angle = Self.angle(s, c)
-                let complement = Lanes(repeating: Double.pi) - angle
-                let value = (s + complement * c) / (2 * Double.pi)
-                let derivative = complement / (2 * Double.pi)
+                let (value, derivative) = Self.reluExpectations(q11: a, q22: b, q12: c)
                 c = weightVariance * value + biasVariance
                 theta = c + weightVariance * derivative * theta
             }
@@ -49,6 +45,17 @@ extension FullyConnectedKernel {
             out[j + 3] = result[3]
             j += 4
         }
+    }
+
+    /// Computes the ReLU E[φ(u)φ(v)] and E[φ'(u)φ'(v)] of
+    /// `GaussianExpectations.pair` in each lane, with the same operations.
+    @inline(__always)
+    static func reluExpectations(q11: Lanes, q22: Lanes, q12: Lanes)
+        -> (value: Lanes, derivative: Lanes) {
+        let determinant = q11 * q22 - q12 * q12
+        let s = determinant.replacing(with: 0, where: determinant .< 0).squareRoot()
+        let complement = Lanes(repeating: Double.pi) - angle(s, q12)
+        return ((s + complement * q12) / (2 * Double.pi), complement / (2 * Double.pi))
     }
 
     /// Computes `GaussianExpectations.angle(y, x)` in each lane, with the
