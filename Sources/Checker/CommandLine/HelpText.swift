@@ -80,19 +80,27 @@ enum HelpText {
     static let kernel = """
     OVERVIEW: Print the NTK or NNGP Gram matrix of the rows of an input file as CSV.
 
-    USAGE: spectral-check kernel --activation <name> --depth <L> --w-std <x>
-                                 --b-std <y> [--kind ntk|nngp] --inputs <file>
+    USAGE: spectral-check kernel [--arch fc|resnet] --activation <name> --depth <L>
+                                 --w-std <x> --b-std <y> [--branch-scale <a>]
+                                 [--kind ntk|nngp] --inputs <file>
 
-    The network is fully connected in the NTK parameterization: layer 1 is
-    (w_std / sqrt(d)) W x + b_std b and every weight and bias is N(0, 1).
+    Networks are in the NTK parameterization with every weight and bias
+    N(0, 1). The first layer is (w_std / sqrt(d)) W x + b_std b in every
+    family.
 
     OPTIONS:
+      --arch <family>     fc: fully connected, L hidden layers (default).
+                          resnet: the first layer, then L residual blocks
+                          h <- h + a (w_std / sqrt(m)) W phi(h) without bias,
+                          then a dense readout with bias.
       --activation <name> Nonlinearity: relu, erf, tanh, softplus or gelu.
                           relu and erf use closed forms, the others a
                           64-point Gauss-Hermite rule per dimension.
-      --depth <L>         Number of hidden layers, 1 to 6.
+      --depth <L>         fc: hidden layers, 1 to 6. resnet: blocks, 1 to 6.
       --w-std <x>         Weight standard deviation sigma_w (not its square), > 0.
       --b-std <y>         Bias standard deviation sigma_b, >= 0.
+      --branch-scale <a>  resnet only: the branch scale a in (0, 10].
+                          Default: 1 / sqrt(L).
       --kind <name>       ntk or nngp. Default: ntk.
       --inputs <file>     Inputs, one per row: CSV (header optional) or NumPy
                           .npy (float64 or float32, C order).
@@ -102,8 +110,9 @@ enum HelpText {
     static let spectrum = """
     OVERVIEW: Print the Funk-Hecke eigenvalues of a kernel on the sphere.
 
-    USAGE: spectral-check spectrum --activation <name> --depth <L> --w-std <x>
-                                   --b-std <y> --dim <d> --degrees <K> [--kind ntk|nngp]
+    USAGE: spectral-check spectrum [--arch fc|resnet] --activation <name> --depth <L>
+                                   --w-std <x> --b-std <y> [--branch-scale <a>]
+                                   --dim <d> --degrees <K> [--kind ntk|nngp]
 
     Prints one line per degree k = 0..K: k, the multiplicity N(d, k) and the
     eigenvalue mu_k of the integral operator on S^(d-1) with the uniform
@@ -112,12 +121,15 @@ enum HelpText {
     below 2^53 print as integers.
 
     OPTIONS:
+      --arch <family>     fc (default) or resnet, as for `spectral-check kernel`.
       --activation <name> Nonlinearity: relu, erf, tanh, softplus or gelu.
                           relu and erf use closed forms, the others a
                           64-point Gauss-Hermite rule per dimension.
-      --depth <L>         Number of hidden layers, 1 to 6.
+      --depth <L>         fc: hidden layers, 1 to 6. resnet: blocks, 1 to 6.
       --w-std <x>         Weight standard deviation sigma_w (not its square), > 0.
       --b-std <y>         Bias standard deviation sigma_b, >= 0.
+      --branch-scale <a>  resnet only: the branch scale a in (0, 10].
+                          Default: 1 / sqrt(L).
       --dim <d>           Ambient dimension d >= 2 (the sphere is S^(d-1)).
       --degrees <K>       Highest degree, 0 to 2000.
       --kind <name>       ntk or nngp. Default: ntk.

@@ -1,4 +1,5 @@
 import Foundation
+import Model
 import Theory
 
 /// The `spectral-check` command line. `main` returns the exit status.
@@ -141,28 +142,54 @@ public enum SpectralCheckCommand {
         return 0
     }
 
-    static func kernelArguments(_ parsed: ParsedArguments, command: String) throws -> (FullyConnectedKernel, KernelKind) {
+    /// Options that the kernel and spectrum commands share.
+    static let architectureOptions = ["--arch", "--activation", "--depth", "--w-std", "--b-std", "--kind",
+                                      "--branch-scale"]
+
+    /// Options that only some families accept, with those families.
+    static let familyOptions: [(option: String, families: [String])] = [
+        ("--branch-scale", ["resnet"]),
+    ]
+
+    static func kernelArguments(_ parsed: ParsedArguments, command: String) throws -> (ArchitectureSpec, KernelKind) {
+        let family = try parsed.choice("--arch", command: command, default: "fc", allowed: ArchitectureSpec.families)
+        for (option, families) in familyOptions where parsed.options[option] != nil && !families.contains(family) {
+            throw UsageError("option \(option) applies to --arch \(families.joined(separator: "|")), not --arch \(family)")
+        }
         let activation = Activation(rawValue: try parsed.choice("--activation", command: command,
                                                                 allowed: Activation.allCases.map(\.rawValue)))!
-        let depth = try parsed.int("--depth", command: command, range: 1...6)
         let weightStd = try parsed.double("--w-std", command: command, valid: { $0 > 0 }, rule: "a positive number")
         let biasStd = try parsed.double("--b-std", command: command, valid: { $0 >= 0 }, rule: "a non-negative number")
         let kind = KernelKind(rawValue: try parsed.choice("--kind", command: command, default: "ntk",
                                                           allowed: KernelKind.allCases.map(\.rawValue)))!
-        return (FullyConnectedKernel(activation: activation, depth: depth, weightStd: weightStd, biasStd: biasStd), kind)
+        switch family {
+        case "resnet":
+            let blocks = try parsed.int("--depth", command: command, range: 1...ResidualKernel.maximumBlocks)
+            var branchScale: Double?
+            if parsed.options["--branch-scale"] != nil {
+                branchScale = try parsed.double("--branch-scale", command: command, valid: { $0 > 0 && $0 <= 10 },
+                                                rule: "a number in (0, 10]")
+            }
+            return (.residual(ResidualKernel(activation: activation, blocks: blocks, weightStd: weightStd,
+                                             biasStd: biasStd, branchScale: branchScale)), kind)
+        default:
+            let depth = try parsed.int("--depth", command: command, range: 1...NetworkArchitecture.maximumDepth)
+            return (.fullyConnected(FullyConnectedKernel(activation: activation, depth: depth, weightStd: weightStd,
+                                                         biasStd: biasStd)), kind)
+        }
     }
 
     static func kernel(_ arguments: [String]) throws -> Int32 {
-        let valued = ["--activation", "--depth", "--w-std", "--b-std", "--kind", "--inputs"]
+        let valued = architectureOptions + ["--inputs"]
         let parsed = try ParsedArguments(arguments, valued: valued, flags: ["--help"], command: "kernel")
         if parsed.flags.contains("--help") { print(HelpText.kernel); return 0 }
         if let extra = parsed.positional.first { throw UsageError("unexpected argument \"\(extra)\"; pass the file with --inputs") }
-        let (kernel, kind) = try kernelArguments(parsed, command: "kernel")
+        let (architecture, kind) = try kernelArguments(parsed, command: "kernel")
+        let kernel = architecture.kernel
         let path = try parsed.required("--inputs", command: "kernel")
         let inputs = try MatrixFile.read(path: path)
         for row in 0..<inputs.rows {
-            let squaredNorm = BLAS.dot(inputs.row(row), inputs.row(row))
-            if let problem = kernel.quadratureAccuracyProblem(squaredNorm: squaredNorm, dimension: inputs.columns) {
+            if let problem = kernel.quadratureAccuracyProblem(inputs: inputs.rows(row..<(row + 1))) {
                 throw UsageError("\(path): row \(row + 1): \(problem)")
             }
         }
@@ -183,22 +210,25 @@ public enum SpectralCheckCommand {
     }
 
     static func spectrum(_ arguments: [String]) throws -> Int32 {
-        let valued = ["--activation", "--depth", "--w-std", "--b-std", "--kind", "--dim", "--degrees"]
+        let valued = architectureOptions + ["--dim", "--degrees"]
         let parsed = try ParsedArguments(arguments, valued: valued, flags: ["--help"], command: "spectrum")
         if parsed.flags.contains("--help") { print(HelpText.spectrum); return 0 }
         if let extra = parsed.positional.first { throw UsageError("unexpected argument \"\(extra)\"") }
-        let (kernel, kind) = try kernelArguments(parsed, command: "spectrum")
+        let (architecture, kind) = try kernelArguments(parsed, command: "spectrum")
+        guard let kernel = architecture.zonalKernel else {
+            throw UsageError("the \(architecture.family) kernel is not a function of <x, x'> alone, so it has no "
+                + "Funk-Hecke spectrum; use --arch fc or resnet, or `spectral-check kernel` on sample points")
+        }
         let d = try parsed.int("--dim", command: "spectrum", range: 2...100_000)
         let degrees = try parsed.int("--degrees", command: "spectrum", range: 0...2000)
-        if let problem = kernel.quadratureAccuracyProblem(squaredNorm: Double(d), dimension: d) {
+        if let problem = architecture.quadratureAccuracyProblem(squaredNorm: Double(d), dimension: d) {
             throw UsageError(problem)
         }
         let values: [SphericalEigenvalue]
         do {
             values = try SphereSpectrum.eigenvalues(of: kernel, kind: kind, dimension: d, maxDegree: degrees)
         } catch let error as NumericalError {
-            throw UsageError("the spectrum could not be computed for --w-std \(kernel.weightStd) "
-                + "--b-std \(kernel.biasStd) --dim \(d): \(error)")
+            throw UsageError("the spectrum could not be computed for \(kernel.summary), --dim \(d): \(error)")
         }
         print("k,N(d;k),mu_k")
         for v in values {

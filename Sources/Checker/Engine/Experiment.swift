@@ -36,6 +36,11 @@ public final class Experiment {
             quadrature = .dataset(images, label: "8x8 digits, \(images.rows) images scaled to norm \(norm)")
             labels = digits.labels
         }
+        // The loader checks zonal kernels from the input norm; a kernel whose
+        // layer variances depend on each input is checked on the nodes.
+        if let problem = spec.kernel.quadratureAccuracyProblem(inputs: quadrature.nodes) {
+            throw ExperimentError.unsupported(property: spec.id, reason: problem)
+        }
         targetOnNodes = try Self.target(spec.target, points: quadrature.nodes, labels: labels)
     }
 

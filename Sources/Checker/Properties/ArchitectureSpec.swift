@@ -7,6 +7,10 @@ import Theory
 /// of any width is built from it.
 public enum ArchitectureSpec: Sendable, Equatable {
     case fullyConnected(FullyConnectedKernel)
+    case residual(ResidualKernel)
+
+    /// The family names accepted in property files and by `--arch`.
+    public static let families = ["fc", "resnet"]
 
     /// The family name used in property files, `--arch` and reports.
     public var family: String { kernel.family }
@@ -15,6 +19,7 @@ public enum ArchitectureSpec: Sendable, Equatable {
     public var kernel: any NeuralKernel {
         switch self {
         case let .fullyConnected(kernel): return kernel
+        case let .residual(kernel): return kernel
         }
     }
 
@@ -23,17 +28,20 @@ public enum ArchitectureSpec: Sendable, Equatable {
     public var zonalKernel: (any ZonalKernel)? {
         switch self {
         case let .fullyConnected(kernel): return kernel
+        case let .residual(kernel): return kernel
         }
     }
 
     /// Returns why the kernel's quadrature would be inaccurate for inputs
-    /// of `distribution`, from their squared norm, or nil.
-    func quadratureAccuracyProblem(_ distribution: DistributionSpec) -> String? {
-        switch self {
-        case let .fullyConnected(kernel):
-            return kernel.quadratureAccuracyProblem(squaredNorm: distribution.inputSquaredNorm,
-                                                    dimension: distribution.dimension)
-        }
+    /// of squared norm `squaredNorm` in dimension `dimension`, or nil. A
+    /// zonal kernel's layer variances depend on the norm alone, so one
+    /// input of that norm stands for all of them. For other kernels this
+    /// returns nil, and `Experiment` checks the actual inputs.
+    func quadratureAccuracyProblem(squaredNorm: Double, dimension: Int) -> String? {
+        guard let zonal = zonalKernel else { return nil }
+        let entry = (squaredNorm / Double(dimension)).squareRoot()
+        let row = Matrix(rows: 1, columns: dimension, storage: Array(repeating: entry, count: dimension))
+        return zonal.quadratureAccuracyProblem(inputs: row)
     }
 
     /// Builds a finite network of width `width` for inputs of dimension
@@ -46,6 +54,12 @@ public enum ArchitectureSpec: Sendable, Equatable {
                                                    activation: k.activation, weightStd: k.weightStd,
                                                    biasStd: k.biasStd, outputScale: outputScale)
             return FullyConnectedNetwork(architecture: architecture, seed: seed)
+        case let .residual(k):
+            let architecture = ResidualArchitecture(inputDimension: inputDimension, width: width, blocks: k.blocks,
+                                                    activation: k.activation, weightStd: k.weightStd,
+                                                    biasStd: k.biasStd, branchScale: k.branchScale,
+                                                    outputScale: outputScale)
+            return ResidualNetwork(architecture: architecture, seed: seed)
         }
     }
 }

@@ -79,7 +79,8 @@ public enum PropertyLoader {
         if statement.trimmingCharacters(in: .whitespaces).isEmpty { throw root.error("statement", "must not be empty") }
         let distribution = try parseDistribution(try root.object("distribution"))
         let architecture = try parseArchitecture(try root.object("architecture"))
-        if let problem = architecture.quadratureAccuracyProblem(distribution) {
+        if let problem = architecture.quadratureAccuracyProblem(squaredNorm: distribution.inputSquaredNorm,
+                                                                dimension: distribution.dimension) {
             throw root.error("architecture", problem)
         }
         let target = root.has("target") ? try parseTarget(try root.object("target"), distribution: distribution) : nil
@@ -126,12 +127,19 @@ public enum PropertyLoader {
     }
 
     static func parseArchitecture(_ object: StrictObject) throws -> ArchitectureSpec {
-        let family = try object.string("family", oneOf: ["fc"])
+        let family = try object.string("family", oneOf: ArchitectureSpec.families)
         let activation = Activation(rawValue: try object.string("activation", oneOf: Activation.allCases.map(\.rawValue)))!
         let weightStd = try object.double("weightStd", in: 0...100, exclusiveLower: true)
         let biasStd = try object.double("biasStd", in: 0...100)
         let architecture: ArchitectureSpec
         switch family {
+        case "resnet":
+            try object.rejectUnknownKeys(allowed: ["family", "activation", "blocks", "branchScale", "weightStd", "biasStd"])
+            let blocks = try object.int("blocks", in: 1...ResidualKernel.maximumBlocks)
+            let branchScale = object.has("branchScale")
+                ? try object.double("branchScale", in: 0...10, exclusiveLower: true) : nil
+            architecture = .residual(ResidualKernel(activation: activation, blocks: blocks, weightStd: weightStd,
+                                                    biasStd: biasStd, branchScale: branchScale))
         default:
             try object.rejectUnknownKeys(allowed: ["family", "activation", "depth", "weightStd", "biasStd"])
             let depth = try object.int("depth", in: 1...NetworkArchitecture.maximumDepth)
