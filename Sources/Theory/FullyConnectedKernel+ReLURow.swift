@@ -34,13 +34,9 @@ extension FullyConnectedKernel {
                 let a = Lanes(repeating: rowVariances[l])
                 let base = columnVariances + l * columnCount + j
                 let b = Lanes(base[0], base[1], base[2], base[3])
-                let s = (a * b - c * c).replacing(with: 0, where: a * b - c * c .< 0).squareRoot()
-                let angle = Self.angle(s, c)
-                let complement = Lanes(repeating: Double.pi) - angle
-                let value = (s + complement * c) / (2 * Double.pi)
-                let derivative = complement / (2 * Double.pi)
-                c = weightVariance * value + biasVariance
-                theta = c + weightVariance * derivative * theta
+                let pair = GaussianExpectations.reluPair(q11: a, q22: b, q12: c)
+                c = weightVariance * pair.value + biasVariance
+                theta = c + weightVariance * pair.derivative * theta
             }
             let result = wantNTK ? theta : c
             out[j] = result[0]
@@ -51,10 +47,31 @@ extension FullyConnectedKernel {
         }
     }
 
-    /// Computes `GaussianExpectations.angle(y, x)` in each lane, with the
-    /// same operations.
+    /// Computes `GaussianExpectations.angle(y, x)` in each lane.
     @inline(__always)
     static func angle(_ y: Lanes, _ x: Lanes) -> Lanes {
+        GaussianExpectations.angle(y, x)
+    }
+}
+
+/// The ReLU expectations for four pairs at once, shared by the fully
+/// connected and the convolutional Gram matrices.
+extension GaussianExpectations {
+    /// Evaluates `pair(.relu, q11:q22:q12:)` in each lane, with the same
+    /// operations in the same order, so each lane equals the scalar result.
+    @inline(__always)
+    static func reluPair(q11: SIMD4<Double>, q22: SIMD4<Double>,
+                         q12: SIMD4<Double>) -> (value: SIMD4<Double>, derivative: SIMD4<Double>) {
+        let determinant = q11 * q22 - q12 * q12
+        let s = determinant.replacing(with: 0, where: determinant .< 0).squareRoot()
+        let complement = SIMD4<Double>(repeating: Double.pi) - angle(s, q12)
+        return ((s + complement * q12) / (2 * Double.pi), complement / (2 * Double.pi))
+    }
+
+    /// Computes `angle(y, x)` in each lane, with the same operations.
+    @inline(__always)
+    static func angle(_ y: SIMD4<Double>, _ x: SIMD4<Double>) -> SIMD4<Double> {
+        typealias Lanes = SIMD4<Double>
         let ax = x.replacing(with: -x, where: x .< 0)
         let big = y.replacing(with: ax, where: ax .> y)
         let small = y.replacing(with: ax, where: ax .< y)
