@@ -11,7 +11,7 @@ import Theory
 /// position `p`. A layer gathers the circular patches into an
 /// `(n P) × (C Q)` matrix (im2col) and applies its filter with one `gemm`.
 /// Batched methods process the rows in chunks of `rowsPerChunk` inputs, so
-/// their temporaries stay at `O(rowsPerChunk · P · m Q)` doubles; the NTK
+/// their temporaries stay at `O(rowsPerChunk · P · m Q)` doubles. The NTK
 /// kernels also keep one block of features within their feature-bytes
 /// limit.
 ///
