@@ -34,9 +34,9 @@ extension FullyConnectedKernel {
                 let a = Lanes(repeating: rowVariances[l])
                 let base = columnVariances + l * columnCount + j
                 let b = Lanes(base[0], base[1], base[2], base[3])
-                let (value, derivative) = Self.reluExpectations(q11: a, q22: b, q12: c)
-                c = weightVariance * value + biasVariance
-                theta = c + weightVariance * derivative * theta
+                let pair = GaussianExpectations.reluPair(q11: a, q22: b, q12: c)
+                c = weightVariance * pair.value + biasVariance
+                theta = c + weightVariance * pair.derivative * theta
             }
             let result = wantNTK ? theta : c
             out[j] = result[0]
@@ -47,21 +47,31 @@ extension FullyConnectedKernel {
         }
     }
 
-    /// Computes the ReLU E[φ(u)φ(v)] and E[φ'(u)φ'(v)] of
-    /// `GaussianExpectations.pair` in each lane, with the same operations.
+    /// Computes `GaussianExpectations.angle(y, x)` in each lane.
     @inline(__always)
-    static func reluExpectations(q11: Lanes, q22: Lanes, q12: Lanes)
-        -> (value: Lanes, derivative: Lanes) {
+    static func angle(_ y: Lanes, _ x: Lanes) -> Lanes {
+        GaussianExpectations.angle(y, x)
+    }
+}
+
+/// The ReLU expectations for four pairs at once, shared by the fully
+/// connected and the convolutional Gram matrices.
+extension GaussianExpectations {
+    /// Evaluates `pair(.relu, q11:q22:q12:)` in each lane, with the same
+    /// operations in the same order, so each lane equals the scalar result.
+    @inline(__always)
+    static func reluPair(q11: SIMD4<Double>, q22: SIMD4<Double>,
+                         q12: SIMD4<Double>) -> (value: SIMD4<Double>, derivative: SIMD4<Double>) {
         let determinant = q11 * q22 - q12 * q12
         let s = determinant.replacing(with: 0, where: determinant .< 0).squareRoot()
-        let complement = Lanes(repeating: Double.pi) - angle(s, q12)
+        let complement = SIMD4<Double>(repeating: Double.pi) - angle(s, q12)
         return ((s + complement * q12) / (2 * Double.pi), complement / (2 * Double.pi))
     }
 
-    /// Computes `GaussianExpectations.angle(y, x)` in each lane, with the
-    /// same operations.
+    /// Computes `angle(y, x)` in each lane, with the same operations.
     @inline(__always)
-    static func angle(_ y: Lanes, _ x: Lanes) -> Lanes {
+    static func angle(_ y: SIMD4<Double>, _ x: SIMD4<Double>) -> SIMD4<Double> {
+        typealias Lanes = SIMD4<Double>
         let ax = x.replacing(with: -x, where: x .< 0)
         let big = y.replacing(with: ax, where: ax .> y)
         let small = y.replacing(with: ax, where: ax .< y)

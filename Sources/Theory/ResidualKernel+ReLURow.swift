@@ -29,7 +29,7 @@ extension ResidualKernel {
                 let a = Lanes(repeating: rowVariances[l])
                 let base = columnVariances + l * columnCount + j
                 let b = Lanes(base[0], base[1], base[2], base[3])
-                let (value, derivative) = FullyConnectedKernel.reluExpectations(q11: a, q22: b, q12: c)
+                let (value, derivative) = GaussianExpectations.reluPair(q11: a, q22: b, q12: c)
                 if l < blocks {
                     theta = theta * (1 + branchVariance * derivative) + branchVariance * value
                     c = c + branchVariance * value
