@@ -96,19 +96,38 @@ struct CommandLineTests {
     static let kernelHelp = """
         OVERVIEW: Print the NTK or NNGP Gram matrix of the rows of an input file as CSV.
 
-        USAGE: spectral-check kernel --activation <name> --depth <L> --w-std <x>
-                                     --b-std <y> [--kind ntk|nngp] --inputs <file>
+        USAGE: spectral-check kernel [--arch fc|resnet|conv] --activation <name> --depth <L>
+                                     --w-std <x> --b-std <y> [--branch-scale <a>]
+                                     [--filter <q>] [--shape <P|HxW>]
+                                     [--kind ntk|nngp] --inputs <file>
 
-        The network is fully connected in the NTK parameterization: layer 1 is
-        (w_std / sqrt(d)) W x + b_std b and every weight and bias is N(0, 1).
+        Networks are in the NTK parameterization with every weight and bias
+        N(0, 1). Dense layers scale weights by w_std / sqrt(fan-in).
 
         OPTIONS:
+          --arch <family>     fc: fully connected, L hidden layers (default).
+                              resnet: the first layer, then L residual blocks
+                              h <- h + a (w_std / sqrt(m)) W phi(h) without bias,
+                              then a dense readout with bias.
+                              conv: L convolutional layers with m channels,
+                              filter q, stride 1 and circular padding, then
+                              global average pooling and a dense readout.
+                              Each input row is one channel on the grid
+                              --shape, read row-major.
           --activation <name> Nonlinearity: relu, erf, tanh, softplus or gelu.
                               relu and erf use closed forms, the others a
                               64-point Gauss-Hermite rule per dimension.
-          --depth <L>         Number of hidden layers, 1 to 6.
+          --depth <L>         fc: hidden layers, 1 to 6. resnet: blocks, 1 to 6.
+                              conv: convolutional layers, 1 to 4.
           --w-std <x>         Weight standard deviation sigma_w (not its square), > 0.
           --b-std <y>         Bias standard deviation sigma_b, >= 0.
+          --branch-scale <a>  resnet only: the branch scale a in (0, 10].
+                              Default: 1 / sqrt(L).
+          --filter <q>        conv only: odd filter size per axis, at most the
+                              smallest extent of --shape.
+          --shape <P|HxW>     conv only: positions of a 1-D signal or an image,
+                              matching the number of input columns. Default: a
+                              1-D signal with one position per column.
           --kind <name>       ntk or nngp. Default: ntk.
           --inputs <file>     Inputs, one per row: CSV (header optional) or NumPy
                               .npy (float64 or float32, C order).
@@ -119,8 +138,9 @@ struct CommandLineTests {
     static let spectrumHelp = """
         OVERVIEW: Print the Funk-Hecke eigenvalues of a kernel on the sphere.
 
-        USAGE: spectral-check spectrum --activation <name> --depth <L> --w-std <x>
-                                       --b-std <y> --dim <d> --degrees <K> [--kind ntk|nngp]
+        USAGE: spectral-check spectrum [--arch fc|resnet] --activation <name> --depth <L>
+                                       --w-std <x> --b-std <y> [--branch-scale <a>]
+                                       --dim <d> --degrees <K> [--kind ntk|nngp]
 
         Prints one line per degree k = 0..K: k, the multiplicity N(d, k) and the
         eigenvalue mu_k of the integral operator on S^(d-1) with the uniform
@@ -129,12 +149,16 @@ struct CommandLineTests {
         below 2^53 print as integers.
 
         OPTIONS:
+          --arch <family>     fc (default) or resnet, as for `spectral-check kernel`.
+                              The conv kernel has no Funk-Hecke spectrum.
           --activation <name> Nonlinearity: relu, erf, tanh, softplus or gelu.
                               relu and erf use closed forms, the others a
                               64-point Gauss-Hermite rule per dimension.
-          --depth <L>         Number of hidden layers, 1 to 6.
+          --depth <L>         fc: hidden layers, 1 to 6. resnet: blocks, 1 to 6.
           --w-std <x>         Weight standard deviation sigma_w (not its square), > 0.
           --b-std <y>         Bias standard deviation sigma_b, >= 0.
+          --branch-scale <a>  resnet only: the branch scale a in (0, 10].
+                              Default: 1 / sqrt(L).
           --dim <d>           Ambient dimension d >= 2 (the sphere is S^(d-1)).
           --degrees <K>       Highest degree, 0 to 2000.
           --kind <name>       ntk or nngp. Default: ntk.
@@ -178,6 +202,85 @@ struct CommandLineTests {
         #expect(status == 2, "\(arguments)")
         #expect(output.isEmpty, "stdout: \(output)")
         #expect(errors.hasPrefix("error: invalid value \"\(value)\" for \(option)"), "stderr: \(errors)")
+    }
+
+    @Test("kernel matches each family's Gram")
+    func kernelPerFamily() throws {
+        let rows: [[Double]] = [[0.3, -1.2, 0.8, 0.1], [1.0, 0.4, -0.2, 0.9], [-0.5, 0.7, 1.1, -0.3]]
+        let inputs = try folder.write(rows.map { $0.map { "\($0)" }.joined(separator: ",") }.joined(separator: "\n") + "\n",
+                                      named: "family-inputs.csv")
+        let matrix = Matrix(rows: 3, columns: 4, storage: rows.flatMap { $0 })
+        let cases: [([String], any NeuralKernel)] = [
+            (["--arch", "resnet", "--depth", "2", "--branch-scale", "0.5"],
+             ResidualKernel(activation: .relu, blocks: 2, weightStd: 1.3, biasStd: 0.2, branchScale: 0.5)),
+            (["--arch", "conv", "--depth", "2", "--filter", "3", "--shape", "2x2"],
+             ConvolutionalKernel(activation: .relu, depth: 2, spatialShape: [2, 2], filterSize: 1,
+                                 weightStd: 1.3, biasStd: 0.2)),
+            (["--arch", "conv", "--depth", "2", "--filter", "3"],
+             ConvolutionalKernel(activation: .relu, depth: 2, spatialShape: [4], filterSize: 3,
+                                 weightStd: 1.3, biasStd: 0.2)),
+        ]
+        for (options, kernel) in cases {
+            let arguments = ["kernel", "--activation", "relu", "--w-std", "1.3", "--b-std", "0.2", "--inputs", inputs]
+                + options
+            let (status, output, errors) = try spawn(arguments)
+            if options.contains("2x2") {
+                // A filter of 3 does not fit a 2x2 grid, so the command rejects it.
+                #expect(status == 2, "\(options)")
+                #expect(errors.hasPrefix("error: invalid --filter 3 for --shape 2x2"), "stderr: \(errors)")
+                continue
+            }
+            #expect(status == 0, "\(options): \(errors)")
+            let printed = output.split(separator: "\n").map { $0.split(separator: ",").map { Double($0)! } }
+            let expected = kernel.gram(matrix, kind: .ntk)
+            #expect(printed.count == 3)
+            for i in 0..<3 {
+                for j in 0..<3 {
+                    // The CSV prints Swift's shortest round-trip form, so values are exact.
+                    #expect(printed[i][j] == expected[i, j], "\(options) entry (\(i), \(j))")
+                }
+            }
+        }
+    }
+
+    @Test("family options are checked")
+    func familyOptionErrors() throws {
+        let inputs = try folder.write("1,0,0\n0,1,0\n", named: "inputs3.csv")
+        let base = ["kernel", "--activation", "relu", "--depth", "1", "--w-std", "1", "--b-std", "0", "--inputs", inputs]
+        let cases: [([String], String)] = [
+            (["--branch-scale", "0.5"], "error: option --branch-scale applies to --arch resnet, not --arch fc"),
+            (["--arch", "resnet", "--filter", "3"], "error: option --filter applies to --arch conv, not --arch resnet"),
+            (["--arch", "conv", "--filter", "3", "--shape", "4"], "error: --shape 4 has 4 positions, but the inputs have 3 columns"),
+            (["--arch", "conv", "--filter", "3", "--shape", "3x"], "error: invalid value \"3x\" for --shape"),
+            (["--arch", "conv", "--filter", "2"], "error: invalid --filter 2 for --shape 3"),
+            (["--arch", "mlp"], "error: invalid value \"mlp\" for --arch"),
+        ]
+        for (options, message) in cases {
+            let (status, output, errors) = try spawn(base + options)
+            #expect(status == 2, "\(options)")
+            #expect(output.isEmpty, "\(options) stdout: \(output)")
+            #expect(errors.hasPrefix(message), "\(options) stderr: \(errors)")
+        }
+        let (status, _, errors) = try spawn(["spectrum", "--arch", "conv", "--activation", "relu", "--depth", "1",
+                                             "--filter", "1", "--w-std", "1", "--b-std", "0", "--dim", "3",
+                                             "--degrees", "2"])
+        #expect(status == 2)
+        #expect(errors.hasPrefix("error: the conv kernel is not a function of <x, x'> alone"), "stderr: \(errors)")
+    }
+
+    @Test("resnet spectrum sums to kappa(1)")
+    func resnetSpectrumTrace() throws {
+        let (status, output, errors) = try spawn(["spectrum", "--arch", "resnet", "--activation", "erf", "--depth", "2",
+                                                  "--w-std", "1.2", "--b-std", "0.1", "--dim", "2", "--degrees", "60"])
+        #expect(status == 0, "stderr: \(errors)")
+        var sum = 0.0
+        for line in output.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: ",").map { Double($0)! }
+            sum += fields[1] * fields[2]
+        }
+        // erf kernels are analytic in ⟨x, x'⟩, so the degree-60 tail is far below 1e-10.
+        let kappa = ResidualKernel(activation: .erf, blocks: 2, weightStd: 1.2, biasStd: 0.1).onSphere(cosine: 1, kind: .ntk)
+        #expect(abs(sum - kappa) <= 1e-10 * kappa)
     }
 
     @Test("bad kernel arguments exit 2")

@@ -80,27 +80,38 @@ enum HelpText {
     static let kernel = """
     OVERVIEW: Print the NTK or NNGP Gram matrix of the rows of an input file as CSV.
 
-    USAGE: spectral-check kernel [--arch fc|resnet] --activation <name> --depth <L>
+    USAGE: spectral-check kernel [--arch fc|resnet|conv] --activation <name> --depth <L>
                                  --w-std <x> --b-std <y> [--branch-scale <a>]
+                                 [--filter <q>] [--shape <P|HxW>]
                                  [--kind ntk|nngp] --inputs <file>
 
     Networks are in the NTK parameterization with every weight and bias
-    N(0, 1). The first layer is (w_std / sqrt(d)) W x + b_std b in every
-    family.
+    N(0, 1). Dense layers scale weights by w_std / sqrt(fan-in).
 
     OPTIONS:
       --arch <family>     fc: fully connected, L hidden layers (default).
                           resnet: the first layer, then L residual blocks
                           h <- h + a (w_std / sqrt(m)) W phi(h) without bias,
                           then a dense readout with bias.
+                          conv: L convolutional layers with m channels,
+                          filter q, stride 1 and circular padding, then
+                          global average pooling and a dense readout.
+                          Each input row is one channel on the grid
+                          --shape, read row-major.
       --activation <name> Nonlinearity: relu, erf, tanh, softplus or gelu.
                           relu and erf use closed forms, the others a
                           64-point Gauss-Hermite rule per dimension.
       --depth <L>         fc: hidden layers, 1 to 6. resnet: blocks, 1 to 6.
+                          conv: convolutional layers, 1 to 4.
       --w-std <x>         Weight standard deviation sigma_w (not its square), > 0.
       --b-std <y>         Bias standard deviation sigma_b, >= 0.
       --branch-scale <a>  resnet only: the branch scale a in (0, 10].
                           Default: 1 / sqrt(L).
+      --filter <q>        conv only: odd filter size per axis, at most the
+                          smallest extent of --shape.
+      --shape <P|HxW>     conv only: positions of a 1-D signal or an image,
+                          matching the number of input columns. Default: a
+                          1-D signal with one position per column.
       --kind <name>       ntk or nngp. Default: ntk.
       --inputs <file>     Inputs, one per row: CSV (header optional) or NumPy
                           .npy (float64 or float32, C order).
@@ -122,6 +133,7 @@ enum HelpText {
 
     OPTIONS:
       --arch <family>     fc (default) or resnet, as for `spectral-check kernel`.
+                          The conv kernel has no Funk-Hecke spectrum.
       --activation <name> Nonlinearity: relu, erf, tanh, softplus or gelu.
                           relu and erf use closed forms, the others a
                           64-point Gauss-Hermite rule per dimension.

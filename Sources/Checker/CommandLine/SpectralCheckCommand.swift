@@ -144,14 +144,20 @@ public enum SpectralCheckCommand {
 
     /// Options that the kernel and spectrum commands share.
     static let architectureOptions = ["--arch", "--activation", "--depth", "--w-std", "--b-std", "--kind",
-                                      "--branch-scale"]
+                                      "--branch-scale", "--filter", "--shape"]
 
     /// Options that only some families accept, with those families.
     static let familyOptions: [(option: String, families: [String])] = [
         ("--branch-scale", ["resnet"]),
+        ("--filter", ["conv"]),
+        ("--shape", ["conv"]),
     ]
 
-    static func kernelArguments(_ parsed: ParsedArguments, command: String) throws -> (ArchitectureSpec, KernelKind) {
+    /// Parses the architecture options. `inputDimension` is the number of
+    /// input columns, which a convolutional shape must match and which is
+    /// its default, a 1-D signal.
+    static func kernelArguments(_ parsed: ParsedArguments, command: String,
+                                inputDimension: Int? = nil) throws -> (ArchitectureSpec, KernelKind) {
         let family = try parsed.choice("--arch", command: command, default: "fc", allowed: ArchitectureSpec.families)
         for (option, families) in familyOptions where parsed.options[option] != nil && !families.contains(family) {
             throw UsageError("option \(option) applies to --arch \(families.joined(separator: "|")), not --arch \(family)")
@@ -172,6 +178,20 @@ public enum SpectralCheckCommand {
             }
             return (.residual(ResidualKernel(activation: activation, blocks: blocks, weightStd: weightStd,
                                              biasStd: biasStd, branchScale: branchScale)), kind)
+        case "conv":
+            let depth = try parsed.int("--depth", command: command, range: 1...ConvolutionalKernel.maximumDepth)
+            let filterSize = try parsed.int("--filter", command: command, range: 1...4095)
+            let shape = try spatialShape(parsed.options["--shape"], default: inputDimension)
+            if let problem = CircularWindow.validationProblem(spatialShape: shape, filterSize: filterSize) {
+                throw UsageError("invalid --filter \(filterSize) for --shape \(shape.map(String.init).joined(separator: "x")): \(problem)")
+            }
+            if let inputDimension, shape.reduce(1, *) != inputDimension {
+                throw UsageError("--shape \(shape.map(String.init).joined(separator: "x")) has \(shape.reduce(1, *)) "
+                    + "positions, but the inputs have \(inputDimension) columns")
+            }
+            return (.convolutional(ConvolutionalKernel(activation: activation, depth: depth, spatialShape: shape,
+                                                       filterSize: filterSize, weightStd: weightStd,
+                                                       biasStd: biasStd)), kind)
         default:
             let depth = try parsed.int("--depth", command: command, range: 1...NetworkArchitecture.maximumDepth)
             return (.fullyConnected(FullyConnectedKernel(activation: activation, depth: depth, weightStd: weightStd,
@@ -179,15 +199,29 @@ public enum SpectralCheckCommand {
         }
     }
 
+    /// Parses `--shape`, `P` for a 1-D signal or `HxW` for an image.
+    static func spatialShape(_ text: String?, default inputDimension: Int?) throws -> [Int] {
+        guard let text else {
+            guard let inputDimension else { throw UsageError("--arch conv needs --shape") }
+            return [inputDimension]
+        }
+        let parts = text.split(separator: "x", omittingEmptySubsequences: false)
+        let sizes = parts.compactMap { Int($0) }
+        guard (1...2).contains(parts.count), sizes.count == parts.count, sizes.allSatisfy({ (1...4096).contains($0) }) else {
+            throw UsageError("invalid value \"\(text)\" for --shape; expected P or HxW with sizes in 1...4096, such as 8x8")
+        }
+        return sizes
+    }
+
     static func kernel(_ arguments: [String]) throws -> Int32 {
         let valued = architectureOptions + ["--inputs"]
         let parsed = try ParsedArguments(arguments, valued: valued, flags: ["--help"], command: "kernel")
         if parsed.flags.contains("--help") { print(HelpText.kernel); return 0 }
         if let extra = parsed.positional.first { throw UsageError("unexpected argument \"\(extra)\"; pass the file with --inputs") }
-        let (architecture, kind) = try kernelArguments(parsed, command: "kernel")
-        let kernel = architecture.kernel
         let path = try parsed.required("--inputs", command: "kernel")
         let inputs = try MatrixFile.read(path: path)
+        let (architecture, kind) = try kernelArguments(parsed, command: "kernel", inputDimension: inputs.columns)
+        let kernel = architecture.kernel
         for row in 0..<inputs.rows {
             if let problem = kernel.quadratureAccuracyProblem(inputs: inputs.rows(row..<(row + 1))) {
                 throw UsageError("\(path): row \(row + 1): \(problem)")
@@ -214,12 +248,12 @@ public enum SpectralCheckCommand {
         let parsed = try ParsedArguments(arguments, valued: valued, flags: ["--help"], command: "spectrum")
         if parsed.flags.contains("--help") { print(HelpText.spectrum); return 0 }
         if let extra = parsed.positional.first { throw UsageError("unexpected argument \"\(extra)\"") }
-        let (architecture, kind) = try kernelArguments(parsed, command: "spectrum")
+        let d = try parsed.int("--dim", command: "spectrum", range: 2...100_000)
+        let (architecture, kind) = try kernelArguments(parsed, command: "spectrum", inputDimension: d)
         guard let kernel = architecture.zonalKernel else {
             throw UsageError("the \(architecture.family) kernel is not a function of <x, x'> alone, so it has no "
                 + "Funk-Hecke spectrum; use --arch fc or resnet, or `spectral-check kernel` on sample points")
         }
-        let d = try parsed.int("--dim", command: "spectrum", range: 2...100_000)
         let degrees = try parsed.int("--degrees", command: "spectrum", range: 0...2000)
         if let problem = architecture.quadratureAccuracyProblem(squaredNorm: Double(d), dimension: d) {
             throw UsageError(problem)

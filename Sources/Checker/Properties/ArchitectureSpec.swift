@@ -8,9 +8,10 @@ import Theory
 public enum ArchitectureSpec: Sendable, Equatable {
     case fullyConnected(FullyConnectedKernel)
     case residual(ResidualKernel)
+    case convolutional(ConvolutionalKernel)
 
     /// The family names accepted in property files and by `--arch`.
-    public static let families = ["fc", "resnet"]
+    public static let families = ["fc", "resnet", "conv"]
 
     /// The family name used in property files, `--arch` and reports.
     public var family: String { kernel.family }
@@ -20,6 +21,7 @@ public enum ArchitectureSpec: Sendable, Equatable {
         switch self {
         case let .fullyConnected(kernel): return kernel
         case let .residual(kernel): return kernel
+        case let .convolutional(kernel): return kernel
         }
     }
 
@@ -29,6 +31,7 @@ public enum ArchitectureSpec: Sendable, Equatable {
         switch self {
         case let .fullyConnected(kernel): return kernel
         case let .residual(kernel): return kernel
+        case .convolutional: return nil
         }
     }
 
@@ -60,6 +63,15 @@ public enum ArchitectureSpec: Sendable, Equatable {
                                                     biasStd: k.biasStd, branchScale: k.branchScale,
                                                     outputScale: outputScale)
             return ResidualNetwork(architecture: architecture, seed: seed)
+        case let .convolutional(k):
+            precondition(inputDimension == k.positionCount,
+                         "The inputs have \(inputDimension) entries, but the convolutional shape "
+                             + "\(k.spatialShape) has \(k.positionCount) positions.")
+            let architecture = ConvolutionalArchitecture(spatialShape: k.spatialShape, filterSize: k.filterSize,
+                                                         width: width, depth: k.depth, activation: k.activation,
+                                                         weightStd: k.weightStd, biasStd: k.biasStd,
+                                                         outputScale: outputScale)
+            return ConvolutionalNetwork(architecture: architecture, seed: seed)
         }
     }
 }

@@ -78,7 +78,7 @@ public enum PropertyLoader {
         let statement = try root.string("statement")
         if statement.trimmingCharacters(in: .whitespaces).isEmpty { throw root.error("statement", "must not be empty") }
         let distribution = try parseDistribution(try root.object("distribution"))
-        let architecture = try parseArchitecture(try root.object("architecture"))
+        let architecture = try parseArchitecture(try root.object("architecture"), distribution: distribution)
         if let problem = architecture.quadratureAccuracyProblem(squaredNorm: distribution.inputSquaredNorm,
                                                                 dimension: distribution.dimension) {
             throw root.error("architecture", problem)
@@ -126,7 +126,7 @@ public enum PropertyLoader {
                             configurationFingerprint: fingerprint, file: root.file)
     }
 
-    static func parseArchitecture(_ object: StrictObject) throws -> ArchitectureSpec {
+    static func parseArchitecture(_ object: StrictObject, distribution: DistributionSpec) throws -> ArchitectureSpec {
         let family = try object.string("family", oneOf: ArchitectureSpec.families)
         let activation = Activation(rawValue: try object.string("activation", oneOf: Activation.allCases.map(\.rawValue)))!
         let weightStd = try object.double("weightStd", in: 0...100, exclusiveLower: true)
@@ -140,6 +140,24 @@ public enum PropertyLoader {
                 ? try object.double("branchScale", in: 0...10, exclusiveLower: true) : nil
             architecture = .residual(ResidualKernel(activation: activation, blocks: blocks, weightStd: weightStd,
                                                     biasStd: biasStd, branchScale: branchScale))
+        case "conv":
+            try object.rejectUnknownKeys(allowed: ["family", "activation", "depth", "spatialShape", "filterSize",
+                                                   "weightStd", "biasStd"])
+            let depth = try object.int("depth", in: 1...ConvolutionalKernel.maximumDepth)
+            let shape = try object.intArray("spatialShape", in: 1...4096)
+            let filterSize = try object.int("filterSize", in: 1...4095)
+            if let problem = CircularWindow.validationProblem(spatialShape: shape, filterSize: filterSize) {
+                throw object.error("filterSize", problem)
+            }
+            let positions = shape.reduce(1, *)
+            if positions != distribution.dimension {
+                throw object.error("spatialShape", "the shape \(shape) has \(positions) positions, but the "
+                    + "distribution's inputs have \(distribution.dimension) entries; use [\(distribution.dimension)] "
+                    + "for a signal, or [8, 8] for the digits")
+            }
+            architecture = .convolutional(ConvolutionalKernel(activation: activation, depth: depth, spatialShape: shape,
+                                                              filterSize: filterSize, weightStd: weightStd,
+                                                              biasStd: biasStd))
         default:
             try object.rejectUnknownKeys(allowed: ["family", "activation", "depth", "weightStd", "biasStd"])
             let depth = try object.int("depth", in: 1...NetworkArchitecture.maximumDepth)
