@@ -27,7 +27,7 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
         }
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public func value(_ x: Double) -> Double {
         switch self {
         case .relu: return x > 0 ? x : 0
@@ -39,7 +39,7 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
         }
     }
 
-    @inline(__always)
+    @inlinable @inline(__always)
     public func derivative(_ x: Double) -> Double {
         switch self {
         case .relu: return x > 0 ? 1 : 0
@@ -58,7 +58,7 @@ public enum Activation: String, CaseIterable, Codable, Sendable {
     }
 
     /// Φ(x) = erfc(−x/√2)/2, accurate in both tails.
-    @inline(__always)
+    @inlinable @inline(__always)
     static func normalCDF(_ x: Double) -> Double {
         0.5 * Foundation.erfc(-x / 2.0.squareRoot())
     }
