@@ -128,14 +128,37 @@ struct ReportWriterTests {
         #expect(markdown.contains("## Summary\n\n```\n\(ReportWriter.table(run))\n```"))
         #expect(markdown.contains("## Failures"))
         for property in run.properties {
-            #expect(markdown.contains("\n## \(property.id)\n"), "\(property.id)")
+            #expect(markdown.contains("\n### \(property.id)\n"), "\(property.id)")
             #expect(markdown.contains("Replay: `\(property.replayCommand)`"), "\(property.id)")
             for plot in property.outcome.plots {
                 #expect(markdown.contains("](\(plot.fileName))"), "\(plot.fileName)")
             }
         }
-        #expect(markdown.contains("### Negative control (mean-field), expected to fail"))
+        #expect(markdown.contains("#### Negative control (mean-field), expected to fail"))
         #expect(markdown.contains("](report-bound-gap-control.svg)"))
+    }
+
+    @Test("report.md groups properties by family")
+    func familySections() throws {
+        var fc = try ResultFixture.property(id: "fc-one", verdict: .pass)
+        fc.family = "fc"
+        fc.architecture = "fully connected, 1 hidden layer"
+        fc.outcome.exponents = [ExponentFit(variable: "m", time: 2, slope: -0.52, lower: -0.61, upper: -0.43,
+                                            confidence: 0.95)]
+        var conv = try ResultFixture.property(id: "conv-one", verdict: .violation)
+        conv.family = "conv"
+        let legacy = try ResultFixture.property(id: "old-one", verdict: .pass)
+        try ReportWriter.write(try ResultFixture.run([conv, legacy, fc]), to: folder.path)
+        let markdown = try String(contentsOfFile: folder.file("report.md"), encoding: .utf8)
+        #expect(markdown.contains("## Across families\n"))
+        #expect(markdown.contains("| fc-one | fc | trace-identity | pass | - | m at t=2: -0.52 [-0.61, -0.43] |"))
+        #expect(markdown.contains("| conv-one | conv | trace-identity | violation | - | - |"))
+        let fcSection = try #require(markdown.range(of: "## Family `fc`: fully connected networks\n\n1 of 1 properties pass."))
+        let convSection = try #require(markdown.range(of: "## Family `conv`: convolutional networks\n\n0 of 1 properties pass."))
+        let legacySection = try #require(markdown.range(of: "## Family `unknown`"))
+        #expect(fcSection.lowerBound < convSection.lowerBound, "fc comes before conv")
+        #expect(convSection.lowerBound < legacySection.lowerBound, "families missing from old results come last")
+        #expect(markdown.contains("Architecture: fully connected, 1 hidden layer."))
     }
 
     @Test("table has one row per property")

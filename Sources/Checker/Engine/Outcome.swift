@@ -65,6 +65,15 @@ public struct ExponentFit: Sendable, Codable, Equatable {
     public var lower: Double
     public var upper: Double
     public var confidence: Double
+
+    public init(variable: String, time: Double, slope: Double, lower: Double, upper: Double, confidence: Double) {
+        self.variable = variable
+        self.time = time
+        self.slope = slope
+        self.lower = lower
+        self.upper = upper
+        self.confidence = confidence
+    }
 }
 
 /// A line or point series of a plot.
@@ -142,4 +151,9 @@ public struct PropertyResult: Sendable, Codable {
     public var errorMessage: String?
     public var replayCommand: String
     public var seconds: Double
+    /// The network family, `fc`, `resnet` or `conv`; nil in results written
+    /// before families existed.
+    public var family: String?
+    /// A one-line description of the architecture.
+    public var architecture: String?
 }

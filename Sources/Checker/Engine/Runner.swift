@@ -82,7 +82,8 @@ public struct Runner {
             id: spec.id, predicate: spec.predicate.rawValue, statement: spec.statement, file: spec.file,
             profile: options.profile.rawValue, baseSeed: options.baseSeed, control: spec.control.rawValue,
             outcome: PredicateOutcome(), controlOutcome: PredicateOutcome(), verdict: .error, errorMessage: nil,
-            replayCommand: Self.replayCommand(spec, options: options), seconds: 0)
+            replayCommand: Self.replayCommand(spec, options: options), seconds: 0,
+            family: spec.architecture.family, architecture: spec.kernel.summary)
         do {
             let experiment = try Experiment(spec: spec, dataPath: options.dataPath)
             var context = EvaluationContext(grid: grid, baseSeed: options.baseSeed, control: nil, progress: progress)

@@ -91,22 +91,64 @@ public enum ReportWriter {
         if !failures.isEmpty {
             md += "## Failures\n\n" + failures.map { "    \($0)" }.joined(separator: "\n") + "\n\n"
         }
-        for p in run.properties {
-            md += "## \(p.id)\n\n\(p.statement)\n\n"
-            md += "Predicate `\(p.predicate)`, file `\(p.file)`, verdict **\(p.verdict.rawValue)**, "
-            md += String(format: "%.1f s. ", p.seconds) + "Replay: `\(p.replayCommand)`\n\n"
-            if let message = p.errorMessage { md += "Error: \(message)\n\n" }
-            md += section("Cases", p.outcome)
-            md += section("Negative control (\(p.control)), expected to fail", p.controlOutcome)
-            for plot in p.outcome.plots { md += "![\(plot.title)](\(plot.fileName))\n\n" }
-            for plot in p.controlOutcome.plots.map(renamedForControl) { md += "![\(plot.title)](\(plot.fileName))\n\n" }
+        md += familyTable(run)
+        for family in families(run) {
+            let members = run.properties.filter { ($0.family ?? "unknown") == family }
+            let passed = members.filter { $0.verdict == .pass }.count
+            md += "## Family `\(family)`: \(familyTitles[family] ?? family)\n\n"
+            md += "\(passed) of \(members.count) properties pass.\n\n"
+            for p in members { md += propertySection(p) }
         }
+        return md
+    }
+
+    /// Readable names of the network families, in report order.
+    static let familyTitles = ["fc": "fully connected networks", "resnet": "residual networks",
+                               "conv": "convolutional networks"]
+
+    /// The families present in `run`, known ones first in a fixed order.
+    static func families(_ run: RunResult) -> [String] {
+        let present = Set(run.properties.map { $0.family ?? "unknown" })
+        let known = ["fc", "resnet", "conv"].filter(present.contains)
+        return known + present.subtracting(known).sorted()
+    }
+
+    /// The summary across families: one row per property with its family,
+    /// verdict, worst measured/bound and fitted exponents.
+    static func familyTable(_ run: RunResult) -> String {
+        guard !run.properties.isEmpty else { return "" }
+        var md = "## Across families\n\n"
+        md += "| property | family | predicate | verdict | worst measured/bound | fitted exponents (interval) |\n"
+        md += "|---|---|---|---|---|---|\n"
+        for family in families(run) {
+            for p in run.properties where (p.family ?? "unknown") == family {
+                let worst = p.outcome.worst.map { fmt($0.ratio) } ?? "-"
+                let exponents = p.outcome.exponents.map {
+                    "\($0.variable) at t=\(fmt($0.time)): \(fmt($0.slope)) [\(fmt($0.lower)), \(fmt($0.upper))]"
+                }
+                md += "| \(p.id) | \(family) | \(p.predicate) | \(p.verdict.rawValue) | \(worst) | "
+                md += (exponents.isEmpty ? "-" : exponents.joined(separator: "; ")) + " |\n"
+            }
+        }
+        return md + "\n"
+    }
+
+    static func propertySection(_ p: PropertyResult) -> String {
+        var md = "### \(p.id)\n\n\(p.statement)\n\n"
+        if let architecture = p.architecture { md += "Architecture: \(architecture).\n\n" }
+        md += "Predicate `\(p.predicate)`, file `\(p.file)`, verdict **\(p.verdict.rawValue)**, "
+        md += String(format: "%.1f s. ", p.seconds) + "Replay: `\(p.replayCommand)`\n\n"
+        if let message = p.errorMessage { md += "Error: \(message)\n\n" }
+        md += section("Cases", p.outcome)
+        md += section("Negative control (\(p.control)), expected to fail", p.controlOutcome)
+        for plot in p.outcome.plots { md += "![\(plot.title)](\(plot.fileName))\n\n" }
+        for plot in p.controlOutcome.plots.map(renamedForControl) { md += "![\(plot.title)](\(plot.fileName))\n\n" }
         return md
     }
 
     static func section(_ title: String, _ outcome: PredicateOutcome) -> String {
         guard !outcome.cases.isEmpty else { return "" }
-        var md = "### \(title)\n\n| case | seed | measured | bound | tolerance | passed |\n|---|---|---|---|---|---|\n"
+        var md = "#### \(title)\n\n| case | seed | measured | bound | tolerance | passed |\n|---|---|---|---|---|---|\n"
         let listed = outcome.cases.count > 60 ? Array(outcome.cases.sorted { $0.ratio > $1.ratio }.prefix(60)) : outcome.cases
         for c in listed {
             md += "| \(c.label) | \(c.seed.map(String.init) ?? "-") | \(fmt(c.measured)) | \(fmt(c.bound)) | \(fmt(c.tolerance)) | \(c.passed ? "yes" : "**no**") |\n"
