@@ -19,6 +19,14 @@ struct PredicateFixtureCase: Sendable, CustomTestStringConvertible {
         {"family": "fc", "activation": "erf", "depth": 1, "weightStd": 1.4142135623730951, "biasStd": 0.5}
         """
 
+    static let residualArchitecture = """
+        {"family": "resnet", "activation": "relu", "blocks": 2, "weightStd": 1.4142135623730951, "biasStd": 0.1}
+        """
+    static let convolutionalArchitecture = """
+        {"family": "conv", "activation": "relu", "depth": 2, "spatialShape": [3], "filterSize": 3,
+         "weightStd": 1.4142135623730951, "biasStd": 0.1}
+        """
+
     static let all: [PredicateFixtureCase] = [
         // One quadrature case and one Funk–Hecke partial-sum case.
         PredicateFixtureCase(name: "trace-identity", predicate: .traceIdentity, control: .nngp, caseCount: 2) {
@@ -78,6 +86,28 @@ struct PredicateFixtureCase: Sendable, CustomTestStringConvertible {
         PredicateFixtureCase(name: "width-exponent", predicate: .widthExponent, control: .meanField,
                              caseCount: 3) {
             try PropertyFixture.widthExponent()
+        },
+        PredicateFixtureCase(name: "ntk-at-init, resnet", predicate: .ntkAtInitialization, control: .nngp,
+                             caseCount: 2) {
+            try PropertyFixture.initialKernel(id: "test-ntk-init-resnet")
+                .setting(path: ["architecture"], to: try JSONValue.parse(residualArchitecture))
+        },
+        PredicateFixtureCase(name: "ntk-at-init, conv", predicate: .ntkAtInitialization, control: .nngp,
+                             caseCount: 2) {
+            try PropertyFixture.initialKernel(id: "test-ntk-init-conv")
+                .setting(path: ["architecture"], to: try JSONValue.parse(convolutionalArchitecture))
+        },
+        PredicateFixtureCase(name: "spectral-bias, resnet", predicate: .spectralBias, control: .nngp, caseCount: 6) {
+            // The residual NTK is about three times the fully connected one, so its
+            // modes decay faster and n = 300 keeps the gap within 0.25 of each mode.
+            try PropertyFixture.spectralBias(id: "test-spectral-bias-resnet")
+                .setting(path: ["architecture"], to: try JSONValue.parse(residualArchitecture))
+                .setting(path: ["profiles", "ci", "sampleSizes"], to: try JSONValue.parse("[300]"))
+        },
+        // The conv kernel is not zonal, so only the quadrature case applies.
+        PredicateFixtureCase(name: "trace-identity, conv", predicate: .traceIdentity, control: .nngp, caseCount: 1) {
+            try PropertyFixture.traceIdentity(id: "test-trace-conv")
+                .setting(path: ["architecture"], to: try JSONValue.parse(convolutionalArchitecture))
         },
         // Two modes and their ordering at each of the two times.
         PredicateFixtureCase(name: "spectral-bias", predicate: .spectralBias, control: .nngp, caseCount: 6) {

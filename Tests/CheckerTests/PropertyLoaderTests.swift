@@ -143,6 +143,35 @@ struct RejectionCase: Sendable, CustomTestStringConvertible {
         RejectionCase(
             name: "blank statement", path: ["statement"], json: "\"   \"", key: "statement",
             fragments: ["must not be empty"]),
+        RejectionCase(
+            name: "unknown family", path: ["architecture", "family"], json: "\"mlp\"",
+            key: "architecture.family", fragments: ["allowed values are fc, resnet, conv"]),
+        RejectionCase(
+            name: "resnet with depth", path: ["architecture"],
+            json: #"{"family": "resnet", "activation": "relu", "depth": 2, "weightStd": 1.4, "biasStd": 0}"#,
+            key: "architecture.depth",
+            fragments: ["unknown key; allowed keys are activation, biasStd, blocks, branchScale, family, weightStd"]),
+        RejectionCase(
+            name: "resnet with 7 blocks", path: ["architecture"],
+            json: #"{"family": "resnet", "activation": "relu", "blocks": 7, "weightStd": 1.4, "biasStd": 0}"#,
+            key: "architecture.blocks", fragments: ["value 7 is out of range; allowed range is 1...6"]),
+        RejectionCase(
+            name: "resnet with zero branch scale", path: ["architecture"],
+            json: #"{"family": "resnet", "activation": "relu", "blocks": 2, "branchScale": 0, "weightStd": 1.4, "biasStd": 0}"#,
+            key: "architecture.branchScale", fragments: ["value 0.0 is out of range; allowed range is (0.0, 10.0]"]),
+        RejectionCase(
+            name: "conv shape of the wrong size", path: ["architecture"],
+            json: #"{"family": "conv", "activation": "relu", "depth": 1, "spatialShape": [4], "filterSize": 3, "weightStd": 1.4, "biasStd": 0}"#,
+            key: "architecture.spatialShape",
+            fragments: ["the shape [4] has 4 positions, but the distribution's inputs have 3 entries"]),
+        RejectionCase(
+            name: "conv with even filter", path: ["architecture"],
+            json: #"{"family": "conv", "activation": "relu", "depth": 1, "spatialShape": [3], "filterSize": 2, "weightStd": 1.4, "biasStd": 0}"#,
+            key: "architecture.filterSize", fragments: ["odd"]),
+        RejectionCase(
+            name: "conv with 5 layers", path: ["architecture"],
+            json: #"{"family": "conv", "activation": "relu", "depth": 5, "spatialShape": [3], "filterSize": 3, "weightStd": 1.4, "biasStd": 0}"#,
+            key: "architecture.depth", fragments: ["value 5 is out of range; allowed range is 1...4"]),
     ]
 }
 
