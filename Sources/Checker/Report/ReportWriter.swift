@@ -106,15 +106,15 @@ public enum ReportWriter {
     static let familyTitles = ["fc": "fully connected networks", "resnet": "residual networks",
                                "conv": "convolutional networks"]
 
-    /// The families present in `run`, known ones first in a fixed order.
+    /// Returns the families present in `run`, known ones first in a fixed order.
     static func families(_ run: RunResult) -> [String] {
         let present = Set(run.properties.map { $0.family ?? "unknown" })
         let known = ["fc", "resnet", "conv"].filter(present.contains)
         return known + present.subtracting(known).sorted()
     }
 
-    /// The summary across families: one row per property with its family,
-    /// verdict, worst measured/bound and fitted exponents.
+    /// Formats the summary across families: one row per property with its
+    /// family, verdict, worst measured/bound and fitted exponents.
     static func familyTable(_ run: RunResult) -> String {
         guard !run.properties.isEmpty else { return "" }
         var md = "## Across families\n\n"
