@@ -14,6 +14,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Theory", package: "SpectralCheck"),
                 .product(name: "Model", package: "SpectralCheck"),
+                .product(name: "Checker", package: "SpectralCheck"),
             ]
         ),
     ],

@@ -7,6 +7,9 @@ and parameters, and prints JSON of the shape that spectral-bench prints:
     ntk_gram          neural-tangents stax kernel_fn, jit-compiled, float64
     gradient_descent  a PyTorch loop of full-batch gradient descent, float64
     empirical_ntk     torch.func vmap(jacrev) Jacobians contracted as J J^T
+    conv_ntk_gram     neural-tangents stax kernel_fn of a CNN, batched, float64
+    resnet_training   a PyTorch loop of full-batch gradient descent on a
+                      residual network, float64
 
 All networks use ReLU in the NTK parameterization with W_std = sqrt(2) (so
 sigma_w^2 = 2) and b_std = 0.1.
@@ -31,7 +34,23 @@ TARGET_SALT = 3
 GOLDEN_GAMMA = 0x9E3779B97F4A7C15
 UINT64_MASK = (1 << 64) - 1
 
-CASE_NAMES = ("ntk_gram", "gradient_descent", "empirical_ntk")
+DIGIT_IMAGE_COUNT = 500
+DIGIT_IMAGE_NORM = 8.0
+DIGITS_PATH = os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "data", "digits",
+    "digits.csv",
+)
+# Images per block of nt.batch in conv_ntk_gram. It must divide
+# DIGIT_IMAGE_COUNT.
+CONV_BATCH_SIZE = 100
+RESIDUAL_WIDTH = 512
+RESIDUAL_BLOCKS = 2
+RESIDUAL_SAMPLE_COUNT = 500
+
+CASE_NAMES = (
+    "ntk_gram", "gradient_descent", "empirical_ntk", "conv_ntk_gram",
+    "resnet_training",
+)
 
 
 def limit_threads(threads):
@@ -115,6 +134,34 @@ def network_output(parameters, inputs, widths):
     return activation.squeeze(-1)
 
 
+def scaled_digit_images(count):
+    """Return the first `count` digit images, each scaled to norm 8.
+
+    The scaling repeats DigitsDataset.scaled operation by operation in
+    Python floats: the norm is largest * sqrt(sum((v / largest)^2)), summed
+    left to right, and every pixel is multiplied by 8 / norm. Each step is
+    correctly rounded, so the images equal the Swift side's bit for bit.
+    """
+    import numpy as np
+
+    images = []
+    with open(DIGITS_PATH) as file:
+        for line in file:
+            if len(images) == count:
+                break
+            pixels = [float(value) for value in line.split(",")[:64]]
+            largest = max(abs(value) for value in pixels)
+            sum_of_squares = 0.0
+            for value in pixels:
+                sum_of_squares += (value / largest) * (value / largest)
+            factor = DIGIT_IMAGE_NORM / (largest * math.sqrt(sum_of_squares))
+            images.append([value * factor for value in pixels])
+    if len(images) != count:
+        sys.exit("error: %s has %d rows, fewer than the %d images needed."
+                 % (DIGITS_PATH, len(images), count))
+    return np.array(images, dtype=np.float64)
+
+
 def measure(repeats, body, checksums, prepare=lambda: None, warmup_count=1):
     """Run `body` untimed `warmup_count` times, then `repeats` times timed.
 
@@ -196,13 +243,31 @@ def run_gradient_descent(repeats, threads):
 
     torch.set_num_threads(threads)
     widths = [INPUT_DIMENSION, 2048, 2048, 1]
-    initial = network_parameters(widths)
+    return measure_training(
+        repeats,
+        initial=network_parameters(widths),
+        output=lambda parameters, inputs: network_output(
+            parameters, inputs, widths),
+        sample_count=512,
+    )
+
+
+def measure_training(repeats, initial, output, sample_count):
+    """Time STEP_COUNT full-batch gradient-descent steps of
+    output(parameters, inputs) on the deterministic inputs and targets.
+
+    Every repeat restarts from `initial`. The checksums are the loss before
+    the first step, the loss after the last one and the norm of the final
+    parameters.
+    """
+    import torch
+
     parameters = [p.clone().requires_grad_(True) for p in initial]
-    inputs = torch.tensor(deterministic_inputs(512))
-    targets = torch.tensor(deterministic_values(512, TARGET_SALT))
+    inputs = torch.tensor(deterministic_inputs(sample_count))
+    targets = torch.tensor(deterministic_values(sample_count, TARGET_SALT))
 
     def loss_value():
-        residual = network_output(parameters, inputs, widths) - targets
+        residual = output(parameters, inputs) - targets
         return 0.5 * torch.mean(residual * residual)
 
     def reset():
@@ -273,6 +338,113 @@ def run_empirical_ntk(repeats, threads):
     )
 
 
+def run_conv_ntk_gram(repeats, threads):
+    """Time the NTK Gram of a 3-layer CNN on the scaled digit images.
+
+    The network is stax.Conv with 3 x 3 filters and circular padding,
+    then Relu, three times, then GlobalAvgPool and Dense(1), in NHWC layout
+    with one input channel. Its kernel keeps a 64 x 64 covariance per pair
+    of images, so nt.batch evaluates it in blocks of CONV_BATCH_SIZE x
+    CONV_BATCH_SIZE images and jit-compiles each block.
+    """
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    jax.config.update("jax_platforms", "cpu")
+    import jax.numpy as jnp
+    import neural_tangents as nt
+    from neural_tangents import stax
+
+    # The channel count does not enter the infinite-width kernel.
+    layers = []
+    for _ in range(3):
+        layers += [
+            stax.Conv(
+                512, (3, 3), padding="CIRCULAR", W_std=WEIGHT_STD,
+                b_std=BIAS_STD, parameterization="ntk",
+            ),
+            stax.Relu(),
+        ]
+    layers += [
+        stax.GlobalAvgPool(),
+        stax.Dense(1, W_std=WEIGHT_STD, b_std=BIAS_STD, parameterization="ntk"),
+    ]
+    _, _, kernel_fn = stax.serial(*layers)
+    kernel_fn = nt.batch(kernel_fn, batch_size=CONV_BATCH_SIZE)
+    images = scaled_digit_images(DIGIT_IMAGE_COUNT)
+    inputs = jnp.asarray(images.reshape(DIGIT_IMAGE_COUNT, 8, 8, 1))
+    return measure(
+        repeats,
+        body=lambda: kernel_fn(inputs, None, "ntk").block_until_ready(),
+        checksums=matrix_checksums,
+    )
+
+
+def residual_parameters():
+    """Return [W0, b0, W1, ..., WB, w, b] as float64 torch tensors.
+
+    The values come from the parameter stream in the flat order of the
+    Swift ResidualNetwork: W0 (m x d, row-major), b0, W1, ..., WB (m x m),
+    the readout w (1 x m) and its bias b.
+    """
+    import torch
+
+    m, d = RESIDUAL_WIDTH, INPUT_DIMENSION
+    shapes = [(m, d), (m,)] + [(m, m)] * RESIDUAL_BLOCKS + [(1, m), (1,)]
+    counts = [math.prod(shape) for shape in shapes]
+    flat = deterministic_values(sum(counts), PARAMETER_SALT)
+    parameters = []
+    offset = 0
+    for shape, count in zip(shapes, counts):
+        values = flat[offset:offset + count].reshape(shape)
+        parameters.append(torch.tensor(values))
+        offset += count
+    return parameters
+
+
+def residual_output(parameters, inputs):
+    """Compute f(x) of the residual network for the rows of `inputs`:
+
+        h0 = (W_std / sqrt(d)) W0 x + b_std b0
+        hk = h(k-1) + alpha (W_std / sqrt(m)) Wk relu(h(k-1)),  k = 1 ... B
+        f  = (W_std / sqrt(m)) w . relu(hB) + b_std b
+
+    with alpha = 1 / sqrt(B), one addmm per layer as the Swift network
+    computes one gemm per layer.
+    """
+    import torch
+
+    first_weight, first_bias = parameters[0], parameters[1]
+    readout, readout_bias = parameters[-2], parameters[-1]
+    state = torch.addmm(
+        BIAS_STD * first_bias, inputs, first_weight.T,
+        alpha=WEIGHT_STD / math.sqrt(INPUT_DIMENSION),
+    )
+    branch_scale = (1 / math.sqrt(RESIDUAL_BLOCKS)) * WEIGHT_STD / math.sqrt(
+        RESIDUAL_WIDTH)
+    for weight in parameters[2:-2]:
+        state = torch.addmm(
+            state, torch.relu(state), weight.T, alpha=branch_scale)
+    output = torch.addmm(
+        BIAS_STD * readout_bias, torch.relu(state), readout.T,
+        alpha=WEIGHT_STD / math.sqrt(RESIDUAL_WIDTH),
+    )
+    return output.squeeze(-1)
+
+
+def run_resnet_training(repeats, threads):
+    """Time STEP_COUNT gradient-descent steps of the residual network."""
+    import torch
+
+    torch.set_num_threads(threads)
+    return measure_training(
+        repeats,
+        initial=residual_parameters(),
+        output=residual_output,
+        sample_count=RESIDUAL_SAMPLE_COUNT,
+    )
+
+
 def versions():
     from importlib import metadata
 
@@ -315,6 +487,8 @@ def main():
         "ntk_gram": run_ntk_gram,
         "gradient_descent": run_gradient_descent,
         "empirical_ntk": run_empirical_ntk,
+        "conv_ntk_gram": run_conv_ntk_gram,
+        "resnet_training": run_resnet_training,
     }
     report = {"side": "peers", "threads": arguments.threads, "cases": {}}
     for name in arguments.cases or CASE_NAMES:

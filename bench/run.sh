@@ -15,8 +15,8 @@ cases=()
 usage="Usage: bench/run.sh [--threads COUNT] [--repeats COUNT] [--case NAME]...
   --threads COUNT  threads for both sides (default: 2)
   --repeats COUNT  timed runs per case after one warm-up (default: 3)
-  --case NAME      ntk_gram, gradient_descent or empirical_ntk; repeat to run
-                   several (default: all three)"
+  --case NAME      ntk_gram, gradient_descent, empirical_ntk, conv_ntk_gram or
+                   resnet_training; repeat to run several (default: all five)"
 while (($# > 0)); do
     case "$1" in
         --threads) threads="${2:?--threads needs a value}"; shift 2 ;;
@@ -27,7 +27,7 @@ while (($# > 0)); do
     esac
 done
 if ((${#cases[@]} == 0)); then
-    cases=(ntk_gram gradient_descent empirical_ntk)
+    cases=(ntk_gram gradient_descent empirical_ntk conv_ntk_gram resnet_training)
 fi
 
 if [[ ! -x .venv/bin/python ]]; then

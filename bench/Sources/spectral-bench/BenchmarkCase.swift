@@ -1,7 +1,7 @@
 import Model
 import Theory
 
-/// The timed computations. `peers.py` runs the same three on the same
+/// The timed computations. `peers.py` runs the same five on the same
 /// inputs, so the names, sizes and scales here must match the ones there.
 ///
 /// All networks use ReLU in the NTK parameterization with `σ_w = √2` (so
@@ -16,6 +16,12 @@ enum BenchmarkCase: String, CaseIterable {
     /// Empirical NTK Gram of a width-1024 network with 3 hidden layers on
     /// 512 inputs of dimension 64.
     case empiricalNTK = "empirical_ntk"
+    /// Infinite-width NTK Gram of a convolutional network with 3 layers of
+    /// 3 × 3 circular filters on 500 digit images of 8 × 8 pixels.
+    case convolutionalNTKGram = "conv_ntk_gram"
+    /// 100 full-batch gradient-descent steps of a width-512 residual network
+    /// with 2 blocks on 500 inputs of dimension 64.
+    case residualTraining = "resnet_training"
 
     static let inputDimension = 64
     static let weightStd = Double(2).squareRoot()
@@ -30,6 +36,8 @@ enum BenchmarkCase: String, CaseIterable {
         case .ntkGram: return Self.runNTKGram(repeats: repeats)
         case .gradientDescent: return Self.runGradientDescent(repeats: repeats)
         case .empiricalNTK: return Self.runEmpiricalNTK(repeats: repeats)
+        case .convolutionalNTKGram: return Self.runConvolutionalNTKGram(repeats: repeats)
+        case .residualTraining: return Self.runResidualTraining(repeats: repeats)
         }
     }
 
