@@ -169,6 +169,10 @@ struct RejectionCase: Sendable, CustomTestStringConvertible {
             json: #"{"family": "conv", "activation": "relu", "depth": 1, "spatialShape": [3], "filterSize": 2, "weightStd": 1.4, "biasStd": 0}"#,
             key: "architecture.filterSize", fragments: ["odd"]),
         RejectionCase(
+            name: "conv with three axes", path: ["architecture"],
+            json: #"{"family": "conv", "activation": "relu", "depth": 1, "spatialShape": [1, 1, 3], "filterSize": 1, "weightStd": 1.4, "biasStd": 0}"#,
+            key: "architecture.spatialShape", fragments: ["expected [P] for a signal or [H, W] for an image, got 3 axes"]),
+        RejectionCase(
             name: "conv with 5 layers", path: ["architecture"],
             json: #"{"family": "conv", "activation": "relu", "depth": 5, "spatialShape": [3], "filterSize": 3, "weightStd": 1.4, "biasStd": 0}"#,
             key: "architecture.depth", fragments: ["value 5 is out of range; allowed range is 1...4"]),

@@ -11,8 +11,10 @@ import Theory
 ///   log m lie within ±travelSlopeAllowance. Dividing by ‖r̂_0‖ removes the
 ///   seed-to-seed spread of the initial function, which sets the size of
 ///   the gradient but does not shrink with m.
-/// - NTK drift: ‖G_T − G_0‖_F / n at the last time T shrinks like m^{−1/2},
-///   checked with the same three cases as the width exponent.
+/// - NTK drift: ‖G_T − G_0‖_F / n at the last time T shrinks like m^{−1/2}
+///   or faster, checked with the same three cases as the width exponent.
+///   The bound is one-sided, so a network that barely moves also meets it;
+///   the travel case is what tells lazy training from no training.
 ///
 /// Negative control: a mean-field readout σ_w/m. With the same step, every
 /// gradient shrinks with m, so the travel falls like m^{−1/2} and is not

@@ -145,6 +145,12 @@ public enum PropertyLoader {
                                                    "weightStd", "biasStd"])
             let depth = try object.int("depth", in: 1...ConvolutionalKernel.maximumDepth)
             let shape = try object.intArray("spatialShape", in: 1...4096)
+            if !(1...2).contains(shape.count) {
+                throw object.error("spatialShape", "expected [P] for a signal or [H, W] for an image, got \(shape.count) axes")
+            }
+            if case .digits = distribution, shape != [8, 8] {
+                throw object.error("spatialShape", "the digits are 8x8 images, so the shape must be [8, 8], got \(shape)")
+            }
             let filterSize = try object.int("filterSize", in: 1...4095)
             if let problem = CircularWindow.validationProblem(spatialShape: shape, filterSize: filterSize) {
                 throw object.error("filterSize", problem)
@@ -223,6 +229,9 @@ public enum PropertyLoader {
         return (values, reason)
     }
 
+    /// The smallest width m = round(c·n) that width-of-order-n accepts.
+    static let minimumOrderNWidth = 32
+
     static func parseGrid(_ object: StrictObject, predicate: PredicateKind) throws -> CaseGrid {
         // width-of-order-n ties the width to the sample size, so its grid
         // lists ratios c of m = c·n in place of widths.
@@ -248,8 +257,12 @@ public enum PropertyLoader {
         if predicate == .drift && Set(widths).count < 3 {
             throw object.error("widths", "drift needs at least three distinct widths")
         }
-        if predicate == .widthOfOrderN, let c = ratios.min(), let n = sampleSizes.min(), (c * Double(n)).rounded() < 1 {
-            throw object.error("widthRatios", "ratio \(c) at sample size \(n) gives width 0; raise the ratio")
+        // A handful of units is far from the kernel regime, where the gap
+        // can still shrink with n for reasons the theorem does not cover.
+        if predicate == .widthOfOrderN, let c = ratios.min(), let n = sampleSizes.min(),
+           (c * Double(n)).rounded() < Double(minimumOrderNWidth) {
+            throw object.error("widthRatios", "ratio \(c) at sample size \(n) gives width \(Int((c * Double(n)).rounded())), "
+                + "below the minimum \(minimumOrderNWidth); raise the ratio or the smallest sample size")
         }
         return CaseGrid(widths: widths, widthRatios: ratios, sampleSizes: sampleSizes, seedCount: seeds,
                         budgetSeconds: budget)
