@@ -248,6 +248,10 @@ public enum SpectralCheckCommand {
         let parsed = try ParsedArguments(arguments, valued: valued, flags: ["--help"], command: "spectrum")
         if parsed.flags.contains("--help") { print(HelpText.spectrum); return 0 }
         if let extra = parsed.positional.first { throw UsageError("unexpected argument \"\(extra)\"") }
+        if parsed.options["--arch"] == "conv" {
+            throw UsageError("the conv kernel is not a function of <x, x'> alone, so it has no Funk-Hecke spectrum; "
+                + "use --arch fc or resnet, or `spectral-check kernel` on sample points")
+        }
         let d = try parsed.int("--dim", command: "spectrum", range: 2...100_000)
         let (architecture, kind) = try kernelArguments(parsed, command: "spectrum", inputDimension: d)
         guard let kernel = architecture.zonalKernel else {

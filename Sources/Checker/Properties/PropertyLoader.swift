@@ -159,7 +159,7 @@ public enum PropertyLoader {
             if positions != distribution.dimension {
                 throw object.error("spatialShape", "the shape \(shape) has \(positions) positions, but the "
                     + "distribution's inputs have \(distribution.dimension) entries; use [\(distribution.dimension)] "
-                    + "for a signal, or [8, 8] for the digits")
+                    + "to read each input as a signal")
             }
             architecture = .convolutional(ConvolutionalKernel(activation: activation, depth: depth, spatialShape: shape,
                                                               filterSize: filterSize, weightStd: weightStd,

@@ -64,7 +64,7 @@ public enum ReportWriter {
                 for c in p.outcome.cases where !c.passed {
                     let comparison = c.direction == .atMost
                         ? "measured \(fmt(c.measured)) > allowed \(fmt(c.bound + c.tolerance))"
-                        : "measured \(fmt(c.measured)) ≤ required \(fmt(c.bound - c.tolerance))"
+                        : "measured \(fmt(c.measured)), but it must exceed \(fmt(c.bound - c.tolerance))"
                     lines.append("\(p.id): FAILED \(c.label): \(comparison)"
                         + (c.seed.map { ", case seed \($0)" } ?? "") + ", base seed \(p.baseSeed)")
                 }
@@ -149,9 +149,12 @@ public enum ReportWriter {
     static func section(_ title: String, _ outcome: PredicateOutcome) -> String {
         guard !outcome.cases.isEmpty else { return "" }
         var md = "#### \(title)\n\n| case | seed | measured | bound | tolerance | passed |\n|---|---|---|---|---|---|\n"
+        // The bound column carries the comparison, because some cases are
+        // lower bounds (slopes, ratios that must exceed a value).
         let listed = outcome.cases.count > 60 ? Array(outcome.cases.sorted { $0.ratio > $1.ratio }.prefix(60)) : outcome.cases
         for c in listed {
-            md += "| \(c.label) | \(c.seed.map(String.init) ?? "-") | \(fmt(c.measured)) | \(fmt(c.bound)) | \(fmt(c.tolerance)) | \(c.passed ? "yes" : "**no**") |\n"
+            let comparison = c.direction == .atMost ? "≤ " : "> "
+            md += "| \(c.label) | \(c.seed.map(String.init) ?? "-") | \(fmt(c.measured)) | \(comparison)\(fmt(c.bound)) | \(fmt(c.tolerance)) | \(c.passed ? "yes" : "**no**") |\n"
         }
         if listed.count < outcome.cases.count {
             md += "\n\(outcome.cases.count - listed.count) more cases with lower measured/bound are in results.json.\n"
