@@ -30,7 +30,7 @@ public final class ConvolutionalNetwork: TrainableNetwork {
     /// The circular index table of the filter window.
     let window: CircularWindow
     /// The gradient buffer of the last `step`, reused by the next one.
-    private var gradientWorkspace: NetworkParameters?
+    private var gradientWorkspace = GradientWorkspace()
     /// Number of input rows that batched methods process at once. The
     /// default keeps one chunk's patch matrix near 32 MiB, with at most 256
     /// rows.
@@ -117,19 +117,10 @@ public final class ConvolutionalNetwork: TrainableNetwork {
     public func step(learningRate: Double, inputs: Matrix, targets: [Double]) -> Double {
         precondition(learningRate.isFinite && learningRate > 0,
                      "The learning rate must be finite and positive, got \(learningRate).")
-        // Taking the buffer out of the property first leaves one reference,
-        // so zeroing it does not copy.
-        var gradient: NetworkParameters
-        if let kept = gradientWorkspace {
-            gradientWorkspace = nil
-            gradient = kept
-            gradient.setToZero()
-        } else {
-            gradient = NetworkParameters(zerosFor: architecture)
-        }
+        var gradient = gradientWorkspace.take { NetworkParameters(zerosFor: architecture) }
         let (loss, _) = accumulateLossGradient(inputs: inputs, targets: targets, into: &gradient)
         parameters.add(gradient, scaledBy: -learningRate)
-        gradientWorkspace = gradient
+        gradientWorkspace.keep(gradient)
         return loss
     }
 

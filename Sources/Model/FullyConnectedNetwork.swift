@@ -19,9 +19,8 @@ public final class FullyConnectedNetwork {
     public let architecture: NetworkArchitecture
     /// The current weights and biases.
     public private(set) var parameters: NetworkParameters
-    /// The gradient buffer of the last `step`, kept so that the next step
-    /// does not allocate and fault in tens of megabytes again.
-    private var gradientWorkspace: NetworkParameters?
+    /// The gradient buffer of the last `step`, reused by the next one.
+    private var gradientWorkspace = GradientWorkspace()
     /// Number of input rows that batched methods process at once.
     public var rowsPerChunk: Int {
         didSet {
@@ -120,19 +119,10 @@ public final class FullyConnectedNetwork {
     public func step(learningRate: Double, inputs: Matrix, targets: [Double]) -> Double {
         precondition(learningRate.isFinite && learningRate > 0,
                      "The learning rate must be finite and positive, got \(learningRate).")
-        // Reuse the previous step's gradient buffer. Taking it out of the
-        // property first leaves one reference, so zeroing it does not copy.
-        var gradient: NetworkParameters
-        if let kept = gradientWorkspace {
-            gradientWorkspace = nil
-            gradient = kept
-            gradient.setToZero()
-        } else {
-            gradient = NetworkParameters(zerosFor: architecture)
-        }
+        var gradient = gradientWorkspace.take { NetworkParameters(zerosFor: architecture) }
         let (loss, _) = accumulateLossGradient(inputs: inputs, targets: targets, into: &gradient)
         parameters.add(gradient, scaledBy: -learningRate)
-        gradientWorkspace = gradient
+        gradientWorkspace.keep(gradient)
         return loss
     }
 
