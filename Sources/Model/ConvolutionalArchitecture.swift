@@ -132,7 +132,7 @@ extension ConvolutionalArchitecture {
     /// Number of affine layers, `L + 1`, counting the readout.
     public var layerCount: Int { depth + 1 }
 
-    /// The number of input channels of layer `l`: 1 for `l = 1`, m after.
+    /// Returns the number of input channels of layer `l`: 1 for `l = 1`, m after.
     public func inputChannels(layer: Int) -> Int { layer == 1 ? 1 : width }
 
     /// The weight matrix shapes `(rows, columns)` in parameter order:

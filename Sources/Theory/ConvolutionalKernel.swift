@@ -98,7 +98,7 @@ public struct ConvolutionalKernel: NeuralKernel, Equatable, Codable, Sendable {
                      Matrix(rows: 1, columns: y.count, storage: y), kind: kind)[0, 0]
     }
 
-    /// The Gram matrix K(x_i, x_j) of the rows of `inputs`, exactly
+    /// Computes the Gram matrix K(x_i, x_j) of the rows of `inputs`, exactly
     /// symmetric. Diagonal entries use the exact one-variable expectations
     /// at equal positions p = p'.
     /// - Precondition: `inputs.columns == positionCount`.
@@ -113,7 +113,7 @@ public struct ConvolutionalKernel: NeuralKernel, Equatable, Codable, Sendable {
         return out
     }
 
-    /// The cross-kernel matrix K(x_i, y_j) between the rows of `x` and `y`.
+    /// Computes the cross-kernel matrix K(x_i, y_j) between the rows of `x` and `y`.
     /// - Precondition: both inputs have `positionCount` columns.
     public func cross(_ x: Matrix, _ y: Matrix, kind: KernelKind = .ntk) -> Matrix {
         checkInputs(x)

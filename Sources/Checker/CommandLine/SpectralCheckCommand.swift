@@ -243,21 +243,23 @@ public enum SpectralCheckCommand {
         return 0
     }
 
+    /// Returns the error for a family whose kernel has no Funk–Hecke spectrum.
+    static func noSpectrum(family: String) -> UsageError {
+        UsageError("the \(family) kernel is not a function of <x, x'> alone, so it has no Funk-Hecke spectrum; "
+            + "use --arch fc or resnet, or `spectral-check kernel` on sample points")
+    }
+
     static func spectrum(_ arguments: [String]) throws -> Int32 {
         let valued = architectureOptions + ["--dim", "--degrees"]
         let parsed = try ParsedArguments(arguments, valued: valued, flags: ["--help"], command: "spectrum")
         if parsed.flags.contains("--help") { print(HelpText.spectrum); return 0 }
         if let extra = parsed.positional.first { throw UsageError("unexpected argument \"\(extra)\"") }
-        if parsed.options["--arch"] == "conv" {
-            throw UsageError("the conv kernel is not a function of <x, x'> alone, so it has no Funk-Hecke spectrum; "
-                + "use --arch fc or resnet, or `spectral-check kernel` on sample points")
-        }
+        // The conv family is rejected before its own options are parsed, so a
+        // missing --filter does not hide the reason.
+        if let family = parsed.options["--arch"], family == "conv" { throw noSpectrum(family: family) }
         let d = try parsed.int("--dim", command: "spectrum", range: 2...100_000)
         let (architecture, kind) = try kernelArguments(parsed, command: "spectrum", inputDimension: d)
-        guard let kernel = architecture.zonalKernel else {
-            throw UsageError("the \(architecture.family) kernel is not a function of <x, x'> alone, so it has no "
-                + "Funk-Hecke spectrum; use --arch fc or resnet, or `spectral-check kernel` on sample points")
-        }
+        guard let kernel = architecture.zonalKernel else { throw noSpectrum(family: architecture.family) }
         let degrees = try parsed.int("--degrees", command: "spectrum", range: 0...2000)
         if let problem = architecture.quadratureAccuracyProblem(squaredNorm: Double(d), dimension: d) {
             throw UsageError(problem)

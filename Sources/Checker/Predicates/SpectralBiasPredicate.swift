@@ -24,7 +24,7 @@ enum SpectralBiasPredicate {
     /// at least this fraction of ‖f*‖.
     static let targetShare = 0.1
 
-    /// The well-separated eigenspaces that carry the target, in descending
+    /// Returns the well-separated eigenspaces that carry the target, in descending
     /// eigenvalue order.
     static func modes(_ experiment: Experiment, kind: KernelKind) throws -> [Eigenspace] {
         let op = try experiment.populationOperator(kind)
